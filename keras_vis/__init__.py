@@ -1,0 +1,25 @@
+"""keras-vis: a Keras 3 multi-backend model zoo for visually indicated sounds.
+
+Heavy parts (keras, the backends, video decoding) load on first use, so that
+``python -m keras_vis --backend jax ...`` can choose the backend before keras is imported.
+"""
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "run": ("keras_vis.experiment", "run"),
+    "predict": ("keras_vis.predict", "predict"),
+    "Prediction": ("keras_vis.predict", "Prediction"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'keras_vis' has no attribute {name!r}")
+
+
+__all__ = ["__version__", *_LAZY]

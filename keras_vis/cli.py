@@ -1,0 +1,76 @@
+"""``python -m keras_vis <command>``: one sub-command per module in ``keras_vis.commands``.
+
+The backend is fixed when keras is first imported, so ``--backend`` is applied here, before
+any command module imports keras (command modules import heavy libraries inside ``main``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from keras_vis.errors import KerasVisError
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+# Each name is a module keras_vis.commands.<name> with `register(subparsers, parents)`.
+COMMANDS = (
+    "demo",
+    "generate",
+    "scan",
+    "check_sync",
+    "prepare",
+    "models",
+    "run",
+    "compare",
+    "plot",
+    "predict",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    backend = argparse.ArgumentParser(add_help=False)
+    backend.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=argparse.SUPPRESS,
+        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m keras_vis",
+        description="keras-vis: is this audio the real, in-sync sound of this video?",
+        parents=[backend],
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"keras_vis.commands.{name}")
+        module.register(subparsers, [backend])
+    return parser
+
+
+def select_backend(name: str | None) -> str:
+    """Set KERAS_BACKEND before keras is imported; returns the backend in force."""
+    if name:
+        if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") != name:
+            raise KerasVisError(
+                f"--backend {name}: keras is already imported with another backend"
+            )
+        os.environ["KERAS_BACKEND"] = name
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    return os.environ["KERAS_BACKEND"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        select_backend(getattr(args, "backend", None))
+        return int(args.func(args) or 0)
+    except KerasVisError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
