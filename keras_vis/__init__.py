@@ -6,10 +6,12 @@ Heavy parts (keras, the backends, video decoding) load on first use, so that
 
 __version__ = "0.1.0"
 
+# Eager, and after the submodule import, so that ``keras_vis.predict`` is the function (the
+# module imports only numpy at load time).
+from keras_vis.predict import Prediction, predict  # noqa: E402
+
 _LAZY = {
     "run": ("keras_vis.experiment", "run"),
-    "predict": ("keras_vis.predict", "predict"),
-    "Prediction": ("keras_vis.predict", "Prediction"),
 }
 
 
@@ -22,4 +24,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'keras_vis' has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__", "Prediction", "predict", *_LAZY]

@@ -59,6 +59,8 @@ def select_backend(name: str | None) -> str:
             )
         os.environ["KERAS_BACKEND"] = name
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    # TensorFlow's C++ start-up chatter (no GPU found, CPU features) is noise on a CPU machine.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return os.environ["KERAS_BACKEND"]
 
 

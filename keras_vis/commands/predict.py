@@ -1,0 +1,96 @@
+"""``predict VIDEO``: is this audio the real, in-sync soundtrack of this video, and how far off is it?"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from keras_vis.errors import KerasVisError
+
+
+def register(subparsers, parents) -> None:
+    p = subparsers.add_parser(
+        "predict",
+        parents=parents,
+        help="score a video's audio: real and in sync? best offset?",
+        description=(
+            "Slide the model's clip window over VIDEO, score each window with the audio as given "
+            "(p_real) and with the audio shifted by each candidate offset, and report the best "
+            "offset (positive: the audio lags the video) with a confidence."
+        ),
+    )
+    p.add_argument("video", help="video file (mp4, mov, avi, mkv, ...; any codec, fps and size)")
+    p.add_argument(
+        "--audio",
+        metavar="WAV",
+        help="audio file to score against the video (default: the video's own audio track)",
+    )
+    p.add_argument(
+        "--model",
+        metavar="PATH",
+        default=None,
+        help="a .keras checkpoint (default: the model shipped in the package)",
+    )
+    p.add_argument("--json", action="store_true", help="print the whole prediction as JSON")
+    p.add_argument(
+        "--offsets",
+        metavar="MIN:MAX",
+        type=parse_offsets,
+        default=None,
+        help="offset search range in seconds, as MIN:MAX or MAX for -MAX:MAX; write a negative "
+        "minimum as --offsets=-1:1; 0 scores offset 0 only (default: -2:2)",
+    )
+    p.add_argument(
+        "--hop",
+        metavar="SECONDS",
+        type=float,
+        default=None,
+        help="stride between scored windows (default: half a clip)",
+    )
+    p.add_argument("--batch-size", type=int, default=64, help="clips per model call (default 64)")
+    p.set_defaults(func=main)
+
+
+def parse_offsets(text: str) -> tuple[float, float]:
+    """``"MIN:MAX"`` -> (MIN, MAX); ``"MAX"`` -> (-MAX, MAX)."""
+    try:
+        if ":" in text:
+            low, high = (float(part) for part in text.split(":"))
+        else:
+            high = abs(float(text))
+            low = -high
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected MIN:MAX or MAX in seconds, got {text!r}"
+        ) from None
+    if low > high:
+        raise argparse.ArgumentTypeError(f"{text!r}: MIN is above MAX")
+    return low, high
+
+
+def main(args) -> int:
+    from keras_vis.predict import load_model, offset_grid, predict
+    from zoo import registry
+
+    if args.batch_size < 1:
+        raise KerasVisError(f"--batch-size must be at least 1, got {args.batch_size}")
+    offsets = None
+    if args.offsets is not None:
+        # The grid steps by the model's frames; load_model caches, so predict reuses this load.
+        model, _ = load_model(args.model)
+        offsets = offset_grid(*args.offsets, fps=registry.clip_of(model).fps)
+    result = predict(
+        args.video,
+        audio=args.audio,
+        model=args.model,
+        offsets=offsets,
+        hop_s=args.hop,
+        batch_size=args.batch_size,
+        progress=sys.stderr.isatty(),
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(result.line())
+    return 0

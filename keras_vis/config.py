@@ -1,0 +1,231 @@
+"""Experiment configs: a TOML file -> a validated, frozen ``ExperimentConfig``.
+
+A config value, a ``--set key=value`` flag and a Python API argument all land here, so they
+reach the same code. Validation happens before any work starts: an unknown key, a wrong type or
+an unknown model / preset / task is a ``ConfigError`` naming the file and the key.
+
+Example:
+>>> config = ExperimentConfig.from_dict({"model": {"name": "resnet_gru_fusion"}}, source="inline")
+>>> config.train.epochs > 0
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from keras_vis.errors import ConfigError
+
+TASKS = ("correspondence", "sync", "mixed")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("constant", "cosine")
+STYLES = ("studio", "outdoor")
+AUGMENTATIONS = ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    name: str = "resnet_gru_fusion"
+    preset: str = "tiny"
+    # Keyword overrides passed to zoo.build, e.g. {fusion = "late"}.
+    overrides: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class SyntheticConfig:
+    """Arguments of ``keras_vis generate``, used when the dataset folder is missing."""
+
+    recordings: int = 40
+    seconds: float = 20.0
+    seed: int = 0
+    style: str = "studio"
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetConfig:
+    """A dataset folder in the Greatest Hits layout; generated first when ``synthetic`` is set."""
+
+    root: str = "data/synthetic-studio"
+    synthetic: SyntheticConfig | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    task: str = "sync"
+    dataset: DatasetConfig = DatasetConfig(synthetic=SyntheticConfig())
+    # When set, the test metrics are measured on this dataset's test split instead: the
+    # out-of-distribution check (trained on one generator style, tested on the other).
+    test_dataset: DatasetConfig | None = None
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15
+    split_seed: int = 0
+    # Real/fake pairs drawn per recording: every epoch for train, once for val and test.
+    train_pairs_per_recording: int = 24
+    eval_pairs_per_recording: int = 24
+    sync_offset_min_s: float = 0.2
+    sync_offset_max_s: float = 1.0
+    sync_tolerance_s: float = 0.04
+    cache_dir: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 32
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    schedule: str = "cosine"
+    weight_decay: float = 0.0
+    # Stop when val accuracy has not improved for this many epochs; 0 never stops early.
+    early_stopping_patience: int = 0
+    seed: int = 0
+    workers: int = 1
+    augment: dict = dataclasses.field(
+        default_factory=lambda: {name: True for name in AUGMENTATIONS}
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ExperimentConfig:
+    name: str = "experiment"
+    description: str = ""
+    model: ModelConfig = ModelConfig()
+    data: DataConfig = DataConfig()
+    train: TrainConfig = TrainConfig()
+
+    @classmethod
+    def from_dict(cls, raw: dict, source: str = "<config>") -> "ExperimentConfig":
+        """Build and validate a config from nested dicts; ``source`` names it in errors."""
+        config = _build(cls, raw, source, prefix="")
+        _check_values(config, source)
+        return config
+
+    @classmethod
+    def from_toml(cls, path: str | Path, overrides: list[str] = ()) -> "ExperimentConfig":
+        """Load ``experiments/<name>.toml``, apply ``key=value`` overrides, validate."""
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file")
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        raw.setdefault("name", path.stem)
+        for item in overrides:
+            apply_override(raw, item, str(path))
+        return cls.from_dict(raw, source=str(path))
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+def apply_override(raw: dict, item: str, source: str) -> None:
+    """Apply one ``dotted.key=value`` (the value parsed as TOML, else taken as a string)."""
+    key, sep, text = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"{source}: --set {item!r}: expected key=value, e.g. train.epochs=3")
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text
+    node = raw
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"{source}: --set {key}: {part} is not a table")
+    node[parts[-1]] = value
+
+
+def _build(cls, raw: Any, source: str, prefix: str):
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: {prefix or 'config'} must be a table, got {raw!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        names = ", ".join(f"{prefix}{k}" for k in unknown)
+        known = ", ".join(f"{prefix}{k}" for k in fields)
+        raise ConfigError(f"{source}: unknown key {names} (known: {known})")
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name, value in raw.items():
+        values[name] = _coerce(hints[name], value, source, f"{prefix}{name}")
+    return cls(**values)
+
+
+def _coerce(hint, value, source: str, key: str):
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [h for h in typing.get_args(hint) if h is not type(None)]
+        if value is None or value == "none":
+            return None
+        return _coerce(options[0], value, source, key)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, source, prefix=f"{key}.")
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    expected = dict if hint is dict else hint
+    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+        raise ConfigError(
+            f"{source}: {key} must be {expected.__name__}, got {type(value).__name__} {value!r}"
+        )
+    return value
+
+
+def _check_values(config: ExperimentConfig, source: str) -> None:
+    def fail(key, message):
+        raise ConfigError(f"{source}: {key}: {message}")
+
+    data, train = config.data, config.train
+    if data.task not in TASKS:
+        fail("data.task", f"unknown task {data.task!r} (known: {', '.join(TASKS)})")
+    for key, dataset in (("data.dataset", data.dataset), ("data.test_dataset", data.test_dataset)):
+        if dataset and dataset.synthetic and dataset.synthetic.style not in STYLES:
+            fail(f"{key}.synthetic.style", f"unknown style (known: {', '.join(STYLES)})")
+    if train.optimizer not in OPTIMIZERS:
+        fail("train.optimizer", f"unknown optimizer (known: {', '.join(OPTIMIZERS)})")
+    if train.schedule not in SCHEDULES:
+        fail("train.schedule", f"unknown schedule (known: {', '.join(SCHEDULES)})")
+    unknown = sorted(set(train.augment) - set(AUGMENTATIONS))
+    if unknown:
+        fail("train.augment", f"unknown switch {unknown} (known: {', '.join(AUGMENTATIONS)})")
+    if any(not isinstance(v, bool) for v in train.augment.values()):
+        fail("train.augment", "every switch must be true or false")
+    for key in ("epochs", "batch_size", "workers"):
+        if getattr(train, key) < 1:
+            fail(f"train.{key}", "must be at least 1")
+    if train.learning_rate <= 0:
+        fail("train.learning_rate", "must be positive")
+    if not 0 < data.val_fraction < 1 or not 0 < data.test_fraction < 1:
+        fail("data.val_fraction/test_fraction", "must lie between 0 and 1")
+    if not 0 < data.sync_offset_min_s < data.sync_offset_max_s:
+        fail("data.sync_offset_min_s", "need 0 < sync_offset_min_s < sync_offset_max_s")
+    if data.sync_tolerance_s >= data.sync_offset_min_s:
+        fail("data.sync_tolerance_s", "must be smaller than sync_offset_min_s")
+    _check_model(config.model, source)
+
+
+def _check_model(model: ModelConfig, source: str) -> None:
+    """Unknown model or preset names fail here, before any data work starts."""
+    import zoo
+
+    known = zoo.list_models()
+    if model.name not in known:
+        raise ConfigError(
+            f"{source}: model.name: unknown model {model.name!r} (known: {', '.join(known)})"
+        )
+    presets = zoo.presets(model.name)
+    if model.preset not in presets:
+        raise ConfigError(
+            f"{source}: model.preset: unknown preset {model.preset!r} for {model.name} "
+            f"(known: {', '.join(presets)})"
+        )

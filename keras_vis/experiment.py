@@ -1,0 +1,346 @@
+"""Run one experiment: config -> data -> fit (history, best checkpoint, resume) -> test -> results row.
+
+Example (trains a tiny model on the built-in synthetic recordings):
+>>> import keras_vis
+>>> result = keras_vis.run("experiments/resnet_gru_fusion_sync_tiny.toml")  # doctest: +SKIP
+>>> result.metrics["test_accuracy"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from keras_vis.config import ExperimentConfig
+from keras_vis.errors import ConfigError, DataError, KerasVisError
+from keras_vis.results import write_text_atomic
+
+RUN_FILES = ("config.json", "history.csv", "best.keras", "metrics.json")
+
+
+@dataclasses.dataclass
+class RunResult:
+    """What a finished run left: its folder, its test metrics and the results row it appended."""
+
+    run_dir: Path
+    metrics: dict
+    row: dict
+
+
+def run(
+    config: ExperimentConfig | str | Path,
+    *,
+    overrides: list[str] = (),
+    distribute: bool = False,
+    runs_dir: str | Path = "runs",
+    results_path: str | Path = "experiments/results.csv",
+    command: str | None = None,
+    verbose: int | str = "auto",
+) -> RunResult:
+    """Train and evaluate one experiment, append its row to ``results_path``.
+
+    ``config`` is a config object or a TOML path; ``overrides`` are ``key=value`` strings
+    (the same as ``--set`` on the command line). Running the same command again after a
+    kill resumes the unfinished run from its last completed epoch.
+    """
+    if not isinstance(config, ExperimentConfig):
+        path = str(config)
+        config = ExperimentConfig.from_toml(config, overrides)
+        command = command or f"keras_vis.run({path!r}, overrides={list(overrides)!r})"
+    elif overrides:
+        raise ConfigError("overrides apply to a config file; change the config object instead")
+
+    import keras
+
+    import zoo
+    from keras_vis.callbacks import (
+        BestCheckpoint, EpochTimer, ResumableEarlyStopping, read_history,
+    )
+    from keras_vis.data import AVPairs, prepare
+
+    backend = keras.backend.backend()
+    if distribute:
+        _set_data_parallel(config, backend)
+    keras.utils.set_random_seed(config.train.seed)
+
+    clip = zoo.get_preset(config.model.name, config.model.preset).clip
+    data = config.data
+    root = ensure_dataset(data.dataset, "data.dataset")
+    train_split = _splits(root, data)
+    cache = prepare(root, clip, cache_dir=data.cache_dir or None)
+    if data.test_dataset is not None:
+        test_root = ensure_dataset(data.test_dataset, "data.test_dataset")
+        test_cache = prepare(test_root, clip, cache_dir=data.cache_dir or None)
+        test_recordings = _splits(test_root, data).test
+    else:
+        test_root, test_cache, test_recordings = root, cache, train_split.test
+
+    pair_options = dict(
+        offset_range=(data.sync_offset_min_s, data.sync_offset_max_s),
+        tolerance_s=data.sync_tolerance_s,
+    )
+    loader = dict(task=data.task, batch_size=config.train.batch_size, **pair_options)
+    train_ds = AVPairs(
+        cache, train_split.train, split_name="train", augment=config.train.augment,
+        seed=config.train.seed, per_recording=data.train_pairs_per_recording,
+        workers=config.train.workers, **loader,
+    )
+    # Val and test pairs are seeded by the data, not the run: every run on this dataset, task
+    # and clip is measured on the same stored pairs.
+    evaluation = dict(seed=data.split_seed, per_recording=data.eval_pairs_per_recording, **loader)
+    val_ds = AVPairs(cache, train_split.val, split_name="val", **evaluation)
+    test_ds = AVPairs(test_cache, test_recordings, split_name="test", **evaluation)
+
+    run_dir = _run_folder(Path(runs_dir), config, backend)
+    print(f"run folder: {run_dir}", file=sys.stderr)
+    model = zoo.build(config.model.name, config.model.preset, **config.model.overrides)
+    model.compile(
+        optimizer=_optimizer(config, steps_per_epoch=len(train_ds)),
+        loss="binary_crossentropy",
+        metrics=["accuracy", keras.metrics.AUC(name="auc")],
+    )
+    history_path = run_dir / "history.csv"
+    start_epoch = _reconcile_history(run_dir)
+    best = BestCheckpoint(run_dir / "best.keras", history_path)
+    callbacks = [
+        EpochTimer(),
+        keras.callbacks.CSVLogger(str(history_path), append=True),
+        best,
+        # Last, so a kill between callbacks leaves history ahead of the backup (trimmed on resume).
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+    ]
+    if config.train.early_stopping_patience:
+        callbacks.insert(0, ResumableEarlyStopping(history_path, config.train.early_stopping_patience))
+
+    if start_epoch:
+        print(f"resuming {run_dir} after epoch {start_epoch}", file=sys.stderr)
+        train_ds.set_epoch(start_epoch)
+    model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=config.train.epochs,
+        callbacks=callbacks,
+        verbose=_verbosity(verbose),
+    )
+    if not best.path.exists():
+        raise KerasVisError(f"{run_dir}: training ended without a checkpoint (no epoch finished)")
+
+    best_model = keras.saving.load_model(best.path)
+    test = best_model.evaluate(test_ds, return_dict=True, verbose=0)
+    metrics = _metrics(read_history(history_path), test, len(train_ds) * config.train.batch_size)
+    row = _results_row(config, backend, metrics, model, root, test_root, cache, test_cache,
+                       run_dir, command)
+    from keras_vis.results import append_result
+
+    append_result(results_path, row)
+    _write_json(run_dir / "metrics.json", {**metrics, "results_row": row})
+    print(
+        f"{config.name} [{backend}] test accuracy {metrics['test_accuracy']:.3f} "
+        f"AUC {metrics['test_auc']:.3f} -> {results_path}",
+        file=sys.stderr,
+    )
+    return RunResult(run_dir=run_dir, metrics=metrics, row=row)
+
+
+def ensure_dataset(dataset, key: str) -> Path:
+    """The dataset folder; a synthetic one is generated (atomically) when missing."""
+    root = Path(dataset.root)
+    if root.is_dir() and any(root.iterdir()):
+        return root
+    if dataset.synthetic is None:
+        raise DataError(f"{root}: dataset folder is missing or empty ({key}.root)")
+    from keras_vis.data import generate
+
+    synthetic = dataset.synthetic
+    staging = root.with_name(root.name + ".partial")
+    if staging.exists():
+        import shutil
+
+        shutil.rmtree(staging)
+    print(
+        f"generating {synthetic.recordings} synthetic recordings ({synthetic.style}) in {root}",
+        file=sys.stderr,
+    )
+    generate(
+        staging, recordings=synthetic.recordings, seconds=synthetic.seconds,
+        seed=synthetic.seed, style=synthetic.style,
+    )
+    if root.exists():
+        root.rmdir()
+    root.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staging, root)
+    return root
+
+
+def _reconcile_history(run_dir: Path) -> int:
+    """Trim history.csv to the epochs the backup holds; returns the epoch training resumes at."""
+    import pandas as pd
+
+    history_path = run_dir / "history.csv"
+    meta = run_dir / "backup" / "training_metadata.json"
+    epoch = json.loads(meta.read_text())["epoch"] if meta.exists() else 0
+    if history_path.exists() and history_path.stat().st_size:
+        history = pd.read_csv(history_path)
+        if len(history) != epoch:
+            kept = history[history["epoch"] < epoch]
+            write_text_atomic(history_path, kept.to_csv(index=False) if len(kept) else "")
+    return epoch
+
+
+def _splits(root: Path, data):
+    from keras_vis.data import scan, split
+
+    report = scan(root)
+    if report.skipped:
+        print(f"{root}: skipped {len(report.skipped)} unusable recording(s):", file=sys.stderr)
+        for item in report.skipped:
+            print(f"  {item['id']}: {item['reason']}", file=sys.stderr)
+    if not report.recordings:
+        raise DataError(f"{root}: no usable recordings")
+    return split(
+        report.recordings, root=root, val_fraction=data.val_fraction,
+        test_fraction=data.test_fraction, seed=data.split_seed,
+    )
+
+
+def _run_folder(runs_dir: Path, config: ExperimentConfig, backend: str) -> Path:
+    """The unfinished run of this exact config and backend, else a new timestamped folder."""
+    resolved = {**config.to_dict(), "backend": backend}
+    experiment_dir = runs_dir / config.name
+    if experiment_dir.is_dir():
+        for candidate in sorted(experiment_dir.glob(f"{backend}-*"), reverse=True):
+            saved = candidate / "config.json"
+            if (candidate / "metrics.json").exists() or not saved.exists():
+                continue
+            if json.loads(saved.read_text()) == resolved:
+                return candidate
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = experiment_dir / f"{backend}-{stamp}"
+    suffix = 1
+    while run_dir.exists():
+        suffix += 1
+        run_dir = experiment_dir / f"{backend}-{stamp}-{suffix}"
+    run_dir.mkdir(parents=True)
+    _write_json(run_dir / "config.json", resolved)
+    return run_dir
+
+
+def _optimizer(config: ExperimentConfig, steps_per_epoch: int):
+    import keras
+
+    train = config.train
+    rate = train.learning_rate
+    if train.schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(
+            train.learning_rate, decay_steps=max(1, train.epochs * steps_per_epoch), alpha=0.05
+        )
+    if train.optimizer == "adamw":
+        return keras.optimizers.AdamW(rate, weight_decay=train.weight_decay or 1e-4)
+    if train.optimizer == "sgd":
+        return keras.optimizers.SGD(rate, momentum=0.9, nesterov=True)
+    return keras.optimizers.Adam(rate)
+
+
+def _set_data_parallel(config: ExperimentConfig, backend: str) -> None:
+    import keras
+
+    if backend != "jax":
+        raise ConfigError(f"--distribute needs the jax backend (got {backend})")
+    devices = keras.distribution.list_devices()
+    if config.train.batch_size % len(devices):
+        raise ConfigError(
+            f"train.batch_size {config.train.batch_size} must be a multiple of the "
+            f"{len(devices)} devices for data-parallel training"
+        )
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    print(f"data-parallel over {len(devices)} devices: {devices}", file=sys.stderr)
+
+
+def _metrics(history, test: dict, samples_per_epoch: int) -> dict:
+    train_time = float(history["epoch_time_s"].sum())
+    best_row = history.loc[history["val_accuracy"].idxmax()]
+    epochs = len(history)
+    return {
+        "epochs": epochs,
+        "best_epoch": int(best_row["epoch"]) + 1,
+        "train_accuracy": float(best_row["accuracy"]),
+        "val_accuracy": float(best_row["val_accuracy"]),
+        "test_accuracy": float(test["accuracy"]),
+        "test_auc": float(test["auc"]),
+        "test_loss": float(test["loss"]),
+        "train_time_s": round(train_time, 1),
+        "samples_per_s": round(epochs * samples_per_epoch / max(train_time, 1e-9), 1),
+    }
+
+
+def _results_row(config, backend, metrics, model, root, test_root, cache, test_cache, run_dir,
+                 command) -> dict:
+    import keras
+
+    overrides = config.model.overrides
+    fusion = overrides.get("fusion") or getattr(
+        __import__("zoo").get_preset(config.model.name, config.model.preset), "fusion", ""
+    )
+    dataset = str(root) if test_root == root else f"{root} -> test {test_root}"
+    fingerprint = cache.fingerprint if test_root == root else (
+        f"{cache.fingerprint}->{test_cache.fingerprint}"
+    )
+    return {
+        "experiment": config.name,
+        "model": config.model.name,
+        "preset": config.model.preset,
+        "fusion": fusion,
+        "task": config.data.task,
+        "backend": backend,
+        "keras_version": keras.__version__,
+        "dataset": dataset,
+        "dataset_fingerprint": fingerprint,
+        "seed": config.train.seed,
+        "epochs": metrics["epochs"],
+        "params": model.count_params(),
+        "train_accuracy": round(metrics["train_accuracy"], 4),
+        "val_accuracy": round(metrics["val_accuracy"], 4),
+        "test_accuracy": round(metrics["test_accuracy"], 4),
+        "test_auc": round(metrics["test_auc"], 4),
+        "test_loss": round(metrics["test_loss"], 4),
+        "train_time_s": metrics["train_time_s"],
+        "samples_per_s": metrics["samples_per_s"],
+        "git_commit": _git_commit(),
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "command": command or " ".join(shlex.quote(a) for a in sys.argv),
+        "run_dir": str(run_dir),
+    }
+
+
+def _git_commit() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    if head.returncode:
+        return ""
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def _verbosity(verbose):
+    if verbose != "auto":
+        return verbose
+    return 1 if sys.stderr.isatty() else 2
+
+
+def _write_json(path: Path, data: dict) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+

@@ -1,0 +1,314 @@
+"""Pictures of runs: learning curves from history.csv and test accuracy bars from results.csv.
+
+Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no display, no global
+backend switch), at fixed pixel sizes so the README's pictures keep their shape.
+
+Example:
+>>> runs = resolve_runs("sync_tiny", runs_root="runs")  # doctest: +SKIP
+>>> learning_curves(runs.run_dirs, "runs/plots/curves-sync_tiny.png")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import NamedTuple, Sequence
+
+import pandas
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from keras_vis.errors import DataError, KerasVisError
+
+DPI = 100
+CURVES_SIZE_IN = (12.0, 4.5)  # 1200 x 450 px: accuracy and loss side by side
+BAR_PANEL_SIZE_IN = (6.0, 4.5)  # 600 x 450 px per task panel
+CHANCE = 0.5  # labels are balanced 50/50 in every split
+CHANCE_METRICS = ("train_accuracy", "val_accuracy", "test_accuracy", "test_auc")
+
+# runs/<experiment>/<backend>-<YYYYmmdd-HHMMSS>[-N]/ (N: a second run started in the same second)
+RUN_FOLDER = re.compile(r"^(?P<backend>[A-Za-z0-9_]+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?$")
+
+
+class ResolvedRuns(NamedTuple):
+    """What a RUN_OR_EXPERIMENT argument names: the experiment, its run folders, and the newer
+    run folders passed over (each with the reason)."""
+
+    experiment: str
+    run_dirs: list[Path]
+    skipped: list[str]
+    single_run: bool
+
+
+def resolve_runs(target: str | os.PathLike, runs_root: str | os.PathLike = "runs") -> ResolvedRuns:
+    """Resolve a run folder, an experiment folder, an experiment name or experiments/<name>.toml.
+
+    A run folder (it holds config.json or history.csv) stands for itself. Anything else means
+    the latest run per backend under ``<runs_root>/<name>/`` that has at least one epoch in its
+    history.csv; newer runs without one (still starting, or killed before epoch 1) are listed
+    in ``skipped``. Raises ``DataError`` when nothing matches.
+    """
+    path = Path(target)
+    if path.is_dir() and _is_run_folder(path):
+        return ResolvedRuns(_experiment_of(path), [path], [], True)
+    if path.is_dir():
+        folder, name = path, path.resolve().name
+    elif path.suffix == ".toml":
+        name = path.stem
+        folder = Path(runs_root) / name
+    elif len(path.parts) > 1:
+        raise DataError(f"{target}: no such run folder")
+    else:
+        name = str(target)
+        folder = Path(runs_root) / name
+    if not folder.is_dir():
+        raise DataError(
+            f"{folder}: no runs of experiment {name!r} (train it first: "
+            f"python -m keras_vis run experiments/{name}.toml)"
+        )
+
+    by_backend: dict[str, list[tuple[tuple[str, int], Path]]] = {}
+    for child in folder.iterdir():
+        match = RUN_FOLDER.match(child.name)
+        if match and child.is_dir():
+            started = (match["stamp"], int(match["n"] or 1))
+            by_backend.setdefault(match["backend"], []).append((started, child))
+    if not by_backend:
+        raise DataError(f"{folder}: no run folders (<backend>-<YYYYmmdd-HHMMSS>) inside")
+
+    chosen, skipped = [], []
+    for backend in sorted(by_backend):
+        newest_first = sorted(by_backend[backend], key=lambda item: item[0], reverse=True)
+        for _, run_dir in newest_first:
+            problem = _history_problem(run_dir)
+            if problem is None:
+                chosen.append(run_dir)
+                break
+            skipped.append(f"{run_dir}: {problem}")
+    if not chosen:
+        raise DataError(f"{folder}: no run has a history yet ({'; '.join(skipped)})")
+    return ResolvedRuns(name, chosen, skipped, False)
+
+
+def read_history(run_dir: str | os.PathLike) -> pandas.DataFrame:
+    """The per-epoch history of a run (its history.csv from keras.callbacks.CSVLogger).
+
+    Epochs repeated by a resumed run keep their last record. Raises ``DataError`` naming the
+    file when it is missing, unreadable, empty or has neither accuracy nor loss.
+    """
+    path = Path(run_dir) / "history.csv"
+    if not path.is_file():
+        raise DataError(f"{path}: no such file (is {run_dir} a run folder?)")
+    try:
+        history = pandas.read_csv(path)
+    except pandas.errors.EmptyDataError as error:
+        raise DataError(f"{path}: empty (the run has not finished an epoch)") from error
+    except (pandas.errors.ParserError, UnicodeDecodeError, OSError) as error:
+        raise DataError(f"{path}: not a readable CSV history ({error})") from error
+    if history.empty:
+        raise DataError(f"{path}: no epochs yet (the run has not finished an epoch)")
+    metrics = [name for name in ("accuracy", "loss", "val_accuracy", "val_loss") if name in history]
+    if not metrics:
+        raise DataError(
+            f"{path}: no accuracy or loss column (has {', '.join(map(str, history.columns))})"
+        )
+    for column in metrics:
+        numbers = pandas.to_numeric(history[column], errors="coerce")
+        unreadable = numbers.isna() & history[column].notna()
+        if unreadable.any():
+            index = int(unreadable.to_numpy().argmax())
+            raise DataError(
+                f"{path}: line {index + 2}: {column} is "
+                f"{history[column].iloc[index]!r}, not a number"
+            )
+        history[column] = numbers
+    if "epoch" in history:
+        history = history.drop_duplicates("epoch", keep="last").sort_values("epoch")
+        history["epoch"] = pandas.to_numeric(history["epoch"]) + 1  # CSVLogger counts from 0
+    else:
+        history.insert(0, "epoch", range(1, len(history) + 1))
+    return history.reset_index(drop=True)
+
+
+def learning_curves(
+    run_dirs: Sequence[str | os.PathLike],
+    out_png: str | os.PathLike,
+    title: str | None = None,
+    labels: Sequence[str] | None = None,
+) -> Path:
+    """Draw train (solid) and validation (dashed) accuracy and loss per epoch for each run.
+
+    Two panels, one colour per run, a legend; a gap between a run's solid and dashed lines is
+    overfitting. Writes a ``CURVES_SIZE_IN`` x ``DPI`` PNG (1200 x 450 px) and returns its path.
+    """
+    run_dirs = [Path(run_dir) for run_dir in run_dirs]
+    if not run_dirs:
+        raise KerasVisError("learning_curves: no run folders given")
+    histories = [read_history(run_dir) for run_dir in run_dirs]
+    labels = list(labels) if labels is not None else _run_labels(run_dirs)
+    if len(labels) != len(run_dirs):
+        raise KerasVisError(f"learning_curves: {len(labels)} labels for {len(run_dirs)} runs")
+
+    figure = Figure(figsize=CURVES_SIZE_IN, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    accuracy_axes, loss_axes = figure.subplots(1, 2)
+    run_handles = []
+    for index, (history, label) in enumerate(zip(histories, labels)):
+        colour = f"C{index % 10}"
+        for axes, metric in ((accuracy_axes, "accuracy"), (loss_axes, "loss")):
+            for column, style in ((metric, "-"), (f"val_{metric}", "--")):
+                if column in history and history[column].notna().any():
+                    axes.plot(
+                        history["epoch"], history[column], linestyle=style, color=colour,
+                        marker="o", markersize=3, linewidth=1.5,
+                    )
+        run_handles.append(Line2D([], [], color=colour, linewidth=2, label=label))
+
+    accuracy_axes.axhline(CHANCE, color="0.5", linestyle=":", linewidth=1)
+    accuracy_axes.set(title="accuracy", xlabel="epoch", ylabel="accuracy", ylim=(0.0, 1.02))
+    loss_axes.set(title="loss", xlabel="epoch", ylabel="binary cross-entropy")
+    for axes in (accuracy_axes, loss_axes):
+        axes.grid(alpha=0.3)
+        axes.xaxis.get_major_locator().set_params(integer=True)
+    style_handles = [
+        Line2D([], [], color="0.2", linestyle="-", label="train"),
+        Line2D([], [], color="0.2", linestyle="--", label="validation"),
+        Line2D([], [], color="0.5", linestyle=":", label=f"chance ({CHANCE:g})"),
+    ]
+    figure.legend(handles=run_handles + style_handles, loc="outside right upper", fontsize=8)
+    figure.suptitle(title or _common_title(run_dirs))
+    return _save(figure, out_png)
+
+
+def accuracy_bars(
+    results: pandas.DataFrame, out_png: str | os.PathLike, metric: str = "test_accuracy"
+) -> Path:
+    """Bar chart of mean ``metric`` per model x backend (error bars: std over runs), one panel
+    per task, with the chance line at 0.5. A model shown at several presets or fusions gets one
+    bar group per variant. Writes a PNG of ``BAR_PANEL_SIZE_IN`` per task (600 x 450 px each)
+    and returns its path."""
+    required = [column for column in ("model", "backend", metric) if column not in results]
+    if required:
+        raise KerasVisError(f"accuracy_bars: the results lack column(s) {', '.join(required)}")
+    table = results.copy()
+    table[metric] = pandas.to_numeric(table[metric], errors="coerce")
+    table = table[table[metric].notna()]
+    if table.empty:
+        raise KerasVisError(f"accuracy_bars: no run has a {metric} to plot")
+    for column in ("task", "preset", "fusion"):
+        table[column] = table[column].fillna("").astype(str) if column in table else ""
+    table["model"] = table["model"].astype(str)
+    table["backend"] = table["backend"].astype(str)
+
+    tasks = sorted(table["task"].unique())
+    backends = sorted(table["backend"].unique())
+    width_in, height_in = BAR_PANEL_SIZE_IN
+    figure = Figure(figsize=(width_in * len(tasks), height_in), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    panels = figure.subplots(1, len(tasks), squeeze=False)[0]
+    bar_width = 0.8 / len(backends)
+    value_format = ".2f" if metric in CHANCE_METRICS else ".3g"
+    for axes, task in zip(panels, tasks):
+        rows = table[table["task"] == task]
+        variants = _variants(rows)
+        for offset, backend in enumerate(backends):
+            positions, means, stds = [], [], []
+            for position, (label, variant_rows) in enumerate(variants):
+                values = variant_rows.loc[variant_rows["backend"] == backend, metric]
+                if len(values):
+                    positions.append(position - 0.4 + bar_width * (offset + 0.5))
+                    means.append(values.mean())
+                    stds.append(values.std(ddof=1) if len(values) > 1 else 0.0)
+            if positions:
+                bars = axes.bar(
+                    positions, means, bar_width * 0.95, yerr=stds, capsize=2,
+                    color=f"C{offset % 10}", label=backend,
+                )
+                # At the foot of the bar: clear of the error bar and of the chance line.
+                for bar, mean in zip(bars, means):
+                    axes.text(
+                        bar.get_x() + bar.get_width() / 2, 0.02, f"{mean:{value_format}}", ha="center",
+                        va="bottom", rotation=90, fontsize=7, color="white",
+                        transform=axes.get_xaxis_transform(),  # y in axes fractions
+                    )
+        axes.set_xticks(range(len(variants)), [label for label, _ in variants], fontsize=8)
+        if metric in CHANCE_METRICS:
+            axes.axhline(CHANCE, color="0.3", linestyle="--", linewidth=1)
+            axes.set_ylim(0.0, 1.08)
+        axes.set(title=task or metric, ylabel=metric.replace("_", " "))
+        axes.grid(axis="y", alpha=0.3)
+    handles = [
+        Line2D([], [], color=f"C{index % 10}", linewidth=6, label=backend)
+        for index, backend in enumerate(backends)
+    ]
+    if metric in CHANCE_METRICS:
+        handles.append(Line2D([], [], color="0.3", linestyle="--", label=f"chance ({CHANCE:g})"))
+    figure.legend(handles=handles, loc="outside right upper", fontsize=8)
+    return _save(figure, out_png)
+
+
+def _variants(rows: pandas.DataFrame) -> list[tuple[str, pandas.DataFrame]]:
+    """Bar groups of one task: one per model, split by preset / fusion where a model has several."""
+    variants = []
+    for model in sorted(rows["model"].unique()):
+        model_rows = rows[rows["model"] == model]
+        split = [column for column in ("preset", "fusion") if model_rows[column].nunique() > 1]
+        if not split:
+            variants.append((model, model_rows))
+            continue
+        for values, group in model_rows.groupby(split, sort=True):
+            values = values if isinstance(values, tuple) else (values,)
+            variants.append((f"{model}\n{', '.join(v or '-' for v in values)}", group))
+    return variants
+
+
+def _is_run_folder(path: Path) -> bool:
+    return (path / "config.json").is_file() or (path / "history.csv").is_file()
+
+
+def _experiment_of(run_dir: Path) -> str:
+    """The experiment's name: config.json's ``name`` when it has one, else the parent folder's."""
+    try:
+        name = json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name else run_dir.resolve().parent.name
+
+
+def _history_problem(run_dir: Path) -> str | None:
+    try:
+        read_history(run_dir)
+    except DataError as error:
+        return str(error).split(": ", 1)[-1]
+    return None
+
+
+def _run_labels(run_dirs: list[Path]) -> list[str]:
+    parents = {run_dir.resolve().parent for run_dir in run_dirs}
+    if len(parents) == 1:
+        labels = [run_dir.name for run_dir in run_dirs]
+    else:
+        labels = [f"{run_dir.resolve().parent.name}/{run_dir.name}" for run_dir in run_dirs]
+    return labels
+
+
+def _common_title(run_dirs: list[Path]) -> str:
+    names = sorted({_experiment_of(run_dir) for run_dir in run_dirs})
+    return "learning curves: " + ", ".join(names)
+
+
+def _save(figure: Figure, out_png: str | os.PathLike) -> Path:
+    out = Path(out_png)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the target and renamed, so a README never shows half a picture.
+    partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        figure.savefig(partial, format="png", dpi=DPI)
+        os.replace(partial, out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise KerasVisError(f"{out}: could not write the picture ({error})") from error
+    return out

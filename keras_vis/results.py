@@ -1,0 +1,271 @@
+"""experiments/results.csv: one row per finished run, appended safely by concurrent runs.
+
+Every append takes a lock, re-reads and checks the whole table, and replaces the file in one
+``os.replace``: a reader sees the old table or the new one, never half a row. A table that does
+not check out (a wrong header, a row with the wrong number of fields, a cut-off last line) is
+reported with its line number and left exactly as it is, so a hand-made mistake or a torn write
+by another tool never costs the rows already there.
+
+Example:
+>>> import tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "results.csv")
+>>> append_result(path, {column: "" for column in RESULTS_COLUMNS} | {"experiment": "demo"})
+>>> read_results(path)["experiment"].tolist()
+['demo']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import uuid
+from typing import TYPE_CHECKING, Mapping
+
+import filelock
+
+from keras_vis.errors import DataError, KerasVisError
+
+if TYPE_CHECKING:
+    import pandas
+
+RESULTS_COLUMNS = (
+    "experiment",
+    "model",
+    "preset",
+    "fusion",
+    "task",
+    "backend",
+    "keras_version",
+    "dataset",
+    "dataset_fingerprint",
+    "seed",
+    "epochs",
+    "params",
+    "train_accuracy",
+    "val_accuracy",
+    "test_accuracy",
+    "test_auc",
+    "test_loss",
+    "train_time_s",
+    "samples_per_s",
+    "git_commit",
+    "date",
+    "command",
+    "run_dir",
+)
+
+INTEGER_COLUMNS = ("seed", "epochs", "params")
+FLOAT_COLUMNS = (
+    "train_accuracy",
+    "val_accuracy",
+    "test_accuracy",
+    "test_auc",
+    "test_loss",
+    "train_time_s",
+    "samples_per_s",
+)
+NUMERIC_COLUMNS = INTEGER_COLUMNS + FLOAT_COLUMNS
+
+# Two runs finishing together wait for each other for well under a second; a minute means a
+# process is stuck holding the lock (the lock is released by the kernel when a holder dies).
+LOCK_TIMEOUT_S = 60.0
+
+
+def append_result(path: str | os.PathLike, row: Mapping[str, object]) -> None:
+    """Append ``row`` (a value for exactly each of ``RESULTS_COLUMNS``) to the table at ``path``.
+
+    Creates the file (and its folder) with a header when it does not exist. Raises ``DataError``
+    when the row's columns are wrong or the existing file does not check out; the file is then
+    left byte-for-byte as it was.
+    """
+    path = os.fspath(path)
+    record = _row_to_record(path, row)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    lock = filelock.FileLock(path + ".lock", timeout=LOCK_TIMEOUT_S)
+    try:
+        with lock:
+            records = _read_records(path) if os.path.exists(path) else []
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(RESULTS_COLUMNS)
+            writer.writerows(records)
+            writer.writerow(record)
+            write_text_atomic(path, buffer.getvalue())
+    except filelock.Timeout as error:
+        raise KerasVisError(
+            f"{path}: another process has held {path}.lock for {LOCK_TIMEOUT_S:.0f} s; "
+            "the row was not written"
+        ) from error
+
+
+def read_results(path: str | os.PathLike) -> "pandas.DataFrame":
+    """Read and check the table at ``path``: one row per run, columns ``RESULTS_COLUMNS``.
+
+    Numeric columns come back as numbers (an empty cell is NaN), the rest as strings.
+    Raises ``DataError`` when the file is missing or does not check out.
+    """
+    import pandas
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise DataError(f"{path}: no such results table (run an experiment first)")
+    records = _read_records(path)
+    table = pandas.DataFrame(records, columns=list(RESULTS_COLUMNS), dtype=object)
+    for column in NUMERIC_COLUMNS:
+        table[column] = pandas.to_numeric(table[column].replace("", None), errors="raise")
+    for column in RESULTS_COLUMNS:
+        if column not in NUMERIC_COLUMNS:
+            table[column] = table[column].astype(str)
+    return table
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    Readers see the old content or the new, never a mix; when the write fails (a full disk)
+    the old file is untouched and the temporary file is removed.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(
+        folder, f".{os.path.basename(path)}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    )
+    # 0o666 through os.open lets the umask decide the mode, as for any new file; an existing
+    # file keeps its own mode.
+    mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o666
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with open(descriptor, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise KerasVisError(f"{path}: could not write ({error}); the file is unchanged") from error
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: str) -> None:
+    # Makes the rename itself durable across a power cut; not every platform can open a folder.
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _row_to_record(path: str, row: Mapping[str, object]) -> list[str]:
+    missing = [column for column in RESULTS_COLUMNS if column not in row]
+    unknown = sorted(str(column) for column in row if column not in RESULTS_COLUMNS)
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append("missing column(s) " + ", ".join(missing))
+        if unknown:
+            problems.append("unknown column(s) " + ", ".join(unknown))
+        raise DataError(f"{path}: the new row has " + "; ".join(problems) + "; nothing written")
+    record = [_cell(row[column]) for column in RESULTS_COLUMNS]
+    for column, value in zip(RESULTS_COLUMNS, record):
+        problem = _cell_problem(column, value)
+        if problem:
+            raise DataError(f"{path}: the new row's {problem}; nothing written")
+    return record
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars print as np.float32(...) under numpy 2
+    return str(value)
+
+
+def _cell_problem(column: str, value: str) -> str | None:
+    """What is wrong with a cell (None when nothing): numeric columns hold numbers or nothing."""
+    if column not in NUMERIC_COLUMNS or value == "":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return f"{column} is {value!r}, not a number"
+    if column in INTEGER_COLUMNS and not number.is_integer():
+        return f"{column} is {value!r}, not a whole number"
+    return None
+
+
+def _read_records(path: str) -> list[list[str]]:
+    """The checked data rows of the table at ``path`` (header excluded)."""
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read()
+    except OSError as error:
+        raise DataError(f"{path}: cannot read ({error})") from error
+    if not raw:
+        return []  # an empty file (a `touch`) holds no runs; the next append writes the header
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DataError(f"{path}: line {line} is not UTF-8 text; not a results table") from error
+    if not text.endswith("\n"):
+        # Everything this module writes ends with a newline: a last line without one was cut
+        # off mid-row (a torn write), or hand-edited; either way it must be looked at.
+        line = text.count("\n") + 1
+        raise DataError(
+            f"{path}: line {line} does not end with a newline: the last row looks cut off "
+            "(a torn write); check it, and add the newline if the row is complete"
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records = []
+    try:
+        header = next(reader, None)
+        _check_header(path, header)
+        end = reader.line_num
+        for fields in reader:
+            start, end = end + 1, reader.line_num
+            where = f"line {start}" if start == end else f"lines {start}-{end}"
+            if not fields:
+                raise DataError(f"{path}: {where} is blank; a results table has no blank lines")
+            if len(fields) != len(RESULTS_COLUMNS):
+                raise DataError(
+                    f"{path}: {where} has {len(fields)} fields, the header has "
+                    f"{len(RESULTS_COLUMNS)} (a torn or hand-broken row)"
+                )
+            for column, value in zip(RESULTS_COLUMNS, fields):
+                problem = _cell_problem(column, value)
+                if problem:
+                    raise DataError(f"{path}: {where}: {problem}")
+            records.append(fields)
+    except csv.Error as error:
+        raise DataError(f"{path}: line {reader.line_num} is not valid CSV ({error})") from error
+    return records
+
+
+def _check_header(path: str, header: list[str] | None) -> None:
+    if header == list(RESULTS_COLUMNS):
+        return
+    if not header:
+        expected = ",".join(RESULTS_COLUMNS)
+        raise DataError(f"{path}: line 1 is blank; expected the header {expected}")
+    missing = [column for column in RESULTS_COLUMNS if column not in header]
+    unknown = [column for column in header if column not in RESULTS_COLUMNS]
+    problems = []
+    if missing:
+        problems.append("missing column(s) " + ", ".join(missing))
+    if unknown:
+        problems.append("unknown column(s) " + ", ".join(unknown))
+    if not problems:
+        problems.append("the columns are out of order (or repeated)")
+    raise DataError(f"{path}: line 1 (the header): " + "; ".join(problems))

@@ -1,0 +1,80 @@
+import argparse
+
+import pytest
+
+from keras_vis.commands import compare, plot
+from keras_vis.errors import DataError
+from keras_vis.results import RESULTS_COLUMNS, append_result
+
+
+def parse(*argv):
+    # cli.py imports every command; a bare parser with only these two keeps the test independent.
+    parser = argparse.ArgumentParser()
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    compare.register(subparsers, [])
+    plot.register(subparsers, [])
+    return parser.parse_args(argv)
+
+
+def add_run(path, backend, seed, accuracy):
+    row = dict.fromkeys(RESULTS_COLUMNS, "")
+    row.update(experiment="sync_tiny", model="resnet_gru_fusion", task="sync", backend=backend,
+               seed=seed, test_accuracy=accuracy, test_auc=accuracy)
+    append_result(path, row)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    results = tmp_path / "experiments" / "results.csv"
+    add_run(results, "jax", 1, 0.9)
+    add_run(results, "jax", 2, 0.96)
+    add_run(results, "torch", 1, 0.8)
+    run_dir = tmp_path / "runs" / "sync_tiny" / "jax-20250101-120000"
+    run_dir.mkdir(parents=True)
+    history = "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.6,0.7,0.55,0.7\n1,0.8,0.5,0.6,0.65\n"
+    (run_dir / "history.csv").write_text(history)
+    return tmp_path
+
+
+def test_compare_prints_and_writes_results_md(project, capsys):
+    assert parse("compare").func(parse("compare")) == 0
+    printed = capsys.readouterr().out
+    assert "| sync | resnet_gru_fusion | jax | 2 | **0.930 ± 0.042** |" in printed
+    written = (project / "experiments" / "RESULTS.md").read_text(encoding="utf-8")
+    assert written.startswith("# Results") and printed in written
+    assert "python -m keras_vis compare --by model,backend,task" in written
+
+
+def test_compare_csv_without_writing(project, capsys):
+    args = parse("compare", "--format", "csv", "--by", "backend", "--no-write")
+    assert args.func(args) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("backend,runs,test_accuracy_mean")
+    assert not (project / "experiments" / "RESULTS.md").exists()
+
+
+def test_compare_missing_or_empty_results_is_clear(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = parse("compare")
+    with pytest.raises(DataError, match="experiments/results.csv: no results yet"):
+        args.func(args)
+    (tmp_path / "experiments").mkdir()
+    (tmp_path / "experiments" / "results.csv").write_text(",".join(RESULTS_COLUMNS) + "\n")
+    with pytest.raises(DataError, match="holds no runs"):
+        args.func(args)
+
+
+def test_plot_writes_curves_and_bars(project, capsys):
+    args = parse("plot", "experiments/sync_tiny.toml", "--out", "pictures")
+    assert args.func(args) == 0
+    printed = capsys.readouterr().out.split()
+    assert printed == ["pictures/curves-sync_tiny.png", "pictures/accuracy-sync_tiny.png"]
+    assert all((project / path).stat().st_size > 0 for path in printed)
+
+
+def test_plot_reports_a_bad_target_and_still_draws_the_others(project, capsys):
+    args = parse("plot", "nope", "sync_tiny")
+    assert args.func(args) == 2
+    captured = capsys.readouterr()
+    assert "runs/nope: no runs of experiment 'nope'" in captured.err
+    assert "runs/plots/curves-sync_tiny.png" in captured.out.split()

@@ -1,0 +1,16 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def synthetic_root(tmp_path_factory):
+    """A small synthetic dataset in the Greatest Hits layout, made once per test session:
+    6 studio recordings of 8 s at 128x228 (seed 0). Returns the folder (a pathlib.Path)."""
+    from keras_vis.data.synthetic import generate
+
+    root = tmp_path_factory.mktemp("synthetic")
+    generate(root, recordings=6, seconds=8.0, seed=0, size=(128, 228), workers=2, quiet=True)
+    return root

@@ -1,0 +1,214 @@
+"""The one shared check for zoo models, on TensorFlow, JAX and PyTorch.
+
+``run_model_test(name, backend)`` asserts, for model ``name`` at ``tiny`` on ``backend``:
+output shape ``(B, 1)`` and values in [0, 1]; a short ``fit`` on a tiny batch lowers the loss;
+``.keras`` save and load give identical predictions and the same ``clip_of``; and the files
+saved on each of the other two backends load here and predict what they predicted there.
+
+The backend is fixed when keras is imported, so the work runs in subprocesses, batched to
+keep CI cheap: one process per backend, all three side by side, builds, fits and saves every
+registered model, then waits for the other two to finish saving and loads their files. The
+pytest process itself never imports keras. Results are computed once per session and shared
+by every test.
+
+Each model's test is a few lines:
+
+    from tests.zoo.helpers import BACKENDS, run_model_test
+
+    @pytest.mark.parametrize("backend", BACKENDS)
+    def test_my_model(backend):
+        run_model_test("my_model", backend)
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+BACKENDS = ("tensorflow", "jax", "torch")
+ROOT = Path(__file__).resolve().parents[2]
+BATCH = 4
+FIT_EPOCHS = 4
+# Same backend: the same kernels run, so predictions must match to float32 rounding.
+SAME_BACKEND_ATOL = 1e-6
+# Across backends convolutions, GRUs and FFTs use different kernels; p_real is a probability.
+CROSS_BACKEND_ATOL = 1e-4
+SUBPROCESS_TIMEOUT_S = 600
+WAIT_FOR_PEERS_S = 480
+
+
+def run_model_test(name: str, backend: str) -> None:
+    """Assert every check above for model ``name`` on ``backend`` (see the module docstring)."""
+    results = _matrix()
+    checked = results["check"][backend]
+    assert name in checked, f"{name} was not checked on {backend}; registered: {sorted(checked)}"
+    assert checked[name]["error"] is None, f"{name} on {backend}:\n{checked[name]['error']}"
+    compared = results["compare"][backend]
+    others = [b for b in BACKENDS if b != backend]
+    for source in others:
+        key = f"{source}/{name}"
+        assert key in compared, f"{name}: the {source} file was not compared on {backend}"
+        assert compared[key]["error"] is None, (
+            f"{name} saved on {source}, loaded on {backend}:\n{compared[key]['error']}"
+        )
+
+
+def _worker_env(backend: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        KERAS_BACKEND=backend,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        # The three workers of a phase run side by side: one thread each.
+        OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+        TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1", TF_CPP_MIN_LOG_LEVEL="3",
+        XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+    )
+    return env
+
+
+@functools.cache
+def _matrix() -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="zoo-matrix-"))
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
+    processes = {
+        backend: subprocess.Popen(
+            [sys.executable, "-m", "tests.zoo.helpers", backend, str(workdir)],
+            cwd=ROOT, env=_worker_env(backend),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for backend in BACKENDS
+    }
+    results = {"check": {}, "compare": {}}
+    for backend, process in processes.items():
+        output, _ = process.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+        for phase in results:
+            report = workdir / f"{phase}-{backend}.json"
+            if process.returncode != 0 or not report.is_file():
+                raise AssertionError(f"zoo worker on {backend} failed "
+                                     f"(exit {process.returncode}):\n{output[-4000:]}")
+            results[phase][backend] = json.loads(report.read_text())
+    return results
+
+
+# ---- worker side (runs with KERAS_BACKEND set; imports keras) ----
+
+def _fixed_inputs(clip, seed: int = 0) -> dict:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return {
+        "video": rng.integers(0, 256, (BATCH, *clip.video_shape), dtype="uint8"),
+        "audio": rng.uniform(-1.0, 1.0, (BATCH, *clip.audio_shape)).astype("float32"),
+    }
+
+
+def _check_one(name: str, outdir: Path) -> dict:
+    import keras
+    import numpy as np
+
+    import zoo
+
+    keras.utils.set_random_seed(0)
+    model = zoo.build(name, "tiny")
+    clip = zoo.clip_of(model)
+    inputs = _fixed_inputs(clip)
+    before = model.predict(inputs, verbose=0)
+    assert before.shape == (BATCH, 1), f"output shape {before.shape}, expected {(BATCH, 1)}"
+    assert np.all(np.isfinite(before)) and np.all((before >= 0) & (before <= 1)), (
+        f"p_real outside [0, 1]: {before.ravel()}"
+    )
+
+    labels = np.array([[1.0], [0.0]] * (BATCH // 2), dtype="float32")
+    # XLA-compiling the TensorFlow train step costs ~20 s per model on one thread; the layers
+    # are the same without it, and the JAX worker covers the XLA path.
+    jit = False if keras.backend.backend() == "tensorflow" else "auto"
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy",
+                  jit_compile=jit)
+    losses = model.fit(inputs, labels, batch_size=BATCH, epochs=FIT_EPOCHS, verbose=0,
+                       shuffle=False).history["loss"]
+    assert losses[-1] < losses[0], f"fit did not lower the loss: {losses}"
+
+    trained = model.predict(inputs, verbose=0)
+    path = outdir / f"{name}.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    reloaded = loaded.predict(inputs, verbose=0)
+    np.testing.assert_allclose(reloaded, trained, atol=SAME_BACKEND_ATOL, rtol=0,
+                               err_msg="save/load changed the predictions")
+    assert zoo.clip_of(loaded) == clip, f"clip_of after load: {zoo.clip_of(loaded)} != {clip}"
+    np.savez(outdir / f"{name}.npz", p_real=trained, **inputs)
+    return {"params": model.count_params(), "losses": losses}
+
+
+def _compare_one(keras_file: Path) -> dict:
+    import keras
+    import numpy as np
+
+    stored = np.load(keras_file.with_suffix(".npz"))
+    # compile=False: only predictions are compared, and the optimizer saved by another backend
+    # would import that backend here.
+    model = keras.saving.load_model(keras_file, compile=False)
+    here = model.predict({"video": stored["video"], "audio": stored["audio"]}, verbose=0)
+    np.testing.assert_allclose(here, stored["p_real"], atol=CROSS_BACKEND_ATOL, rtol=0,
+                               err_msg=f"predictions differ from those saved with {keras_file}")
+    return {"max_abs_diff": float(np.max(np.abs(here - stored["p_real"])))}
+
+
+def _guarded(check, *args) -> dict:
+    """Run one check; a failure is recorded (with its traceback) so the others still run."""
+    try:
+        return {"error": None, **check(*args)}
+    except Exception:
+        return {"error": traceback.format_exc()}
+
+
+def _wait_for_peers(backend: str, workdir: Path) -> list[str]:
+    """The other backends whose check reports appeared in time (a crashed peer still writes one)."""
+    deadline = time.monotonic() + WAIT_FOR_PEERS_S
+    peers = [b for b in BACKENDS if b != backend]
+    while time.monotonic() < deadline:
+        if all((workdir / f"check-{peer}.json").is_file() for peer in peers):
+            break
+        time.sleep(0.5)
+    return [peer for peer in peers if (workdir / f"check-{peer}.json").is_file()]
+
+
+def _worker(backend: str, workdir: Path) -> None:
+    import zoo.registry  # registers the zoo's layers before any load
+
+    outdir = workdir / backend
+    outdir.mkdir(parents=True, exist_ok=True)
+    checked = {}
+    try:
+        for name in zoo.registry.list_models():
+            checked[name] = _guarded(_check_one, name, outdir)
+    finally:
+        # Written last and atomically: its presence tells the peers that the files are complete.
+        partial = workdir / f"check-{backend}.json.partial"
+        partial.write_text(json.dumps(checked, indent=1))
+        partial.rename(workdir / f"check-{backend}.json")
+    compared = {}
+    for source in _wait_for_peers(backend, workdir):
+        for keras_file in sorted((workdir / source).glob("*.keras")):
+            compared[f"{source}/{keras_file.stem}"] = _guarded(_compare_one, keras_file)
+    (workdir / f"compare-{backend}.json").write_text(json.dumps(compared, indent=1))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="zoo test worker (started by run_model_test)")
+    parser.add_argument("backend", choices=BACKENDS)
+    parser.add_argument("workdir", type=Path)
+    args = parser.parse_args()
+    if os.environ.get("KERAS_BACKEND") != args.backend:
+        sys.exit(f"KERAS_BACKEND must be {args.backend}")
+    _worker(args.backend, args.workdir)

@@ -1,0 +1,1 @@
+"""Building blocks shared by the zoo's models (keras.layers / keras.ops only)."""

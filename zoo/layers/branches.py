@@ -1,0 +1,62 @@
+"""The two encoders every model starts from: frames -> per-frame features, waveform -> per-step
+features, both as ``(B, T, C)`` sequences at the video frame rate.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from zoo.clip import ClipSpec
+from zoo.layers.frames import AxisMean, FoldFrames, FrameMotion, UnfoldFrames
+from zoo.layers.preprocess import FrameNormalization, StereoLogMel
+from zoo.layers.resnet import ResNetTrunk, conv_stem
+
+
+def frame_stem(video, width: int, kernel: int, pool: bool, name: str):
+    """uint8 ``(B, T, H, W, 3)`` -> normalised, with motion channels, folded to
+    ``(B*T, H, W, 9)``, through a stem."""
+    x = FrameNormalization(name=f"{name}_normalize")(video)
+    x = FrameMotion(name=f"{name}_motion")(x)
+    x = FoldFrames(name=f"{name}_fold")(x)
+    if pool:
+        return conv_stem(x, width, kernel, strides=2, pool_strides=2, name=f"{name}_stem")
+    # Patchify: the same 4x downsampling in one strided conv, never holding full-resolution
+    # activations for every frame (most of a tiny model's training time otherwise).
+    return conv_stem(x, width, 4, strides=4, pool_strides=None, name=f"{name}_stem")
+
+
+def frame_features(video, clip: ClipSpec, trunk: ResNetTrunk, stem_kernel: int, stem_pool: bool,
+                   name: str = "video", branch: str = "", after_stage=None):
+    """Per-frame ResNet features, spatially pooled: ``(B, T, trunk.out_channels)``.
+
+    Pooling adds the spatial max to the mean: a strike is a small event somewhere in the
+    frame, which a mean alone dilutes.
+    """
+    x = frame_stem(video, trunk.widths[0], stem_kernel, stem_pool, name)
+    x = trunk(x, branch, after_stage)
+    mean = keras.layers.GlobalAveragePooling2D(name=f"{name}_pool")(x)
+    peak = keras.layers.GlobalMaxPooling2D(name=f"{name}_max_pool")(x)
+    x = keras.layers.Add(name=f"{name}_pool_sum")([mean, peak])
+    return UnfoldFrames(clip.frames, name=f"{name}_unfold")(x)
+
+
+def spectrogram_stem(audio, clip: ClipSpec, width: int, kernel: int, frames_per_step: int,
+                     num_mel_bins: int, name: str):
+    """Waveform -> log-mel with ``frames_per_step`` frames per video frame -> stem.
+
+    The stem halves the mel axis twice and keeps time, so the trunk's own downsampling
+    (``frames_per_step``) brings time to exactly ``clip.frames`` steps.
+    """
+    x = StereoLogMel.for_clip(clip, frames_per_step, num_mel_bins=num_mel_bins,
+                              name=f"{name}_log_mel")(audio)
+    x = keras.layers.BatchNormalization(name=f"{name}_input_bn")(x)
+    return conv_stem(x, width, kernel, strides=(1, 2), pool_strides=(1, 2), name=f"{name}_stem")
+
+
+def spectrogram_features(audio, clip: ClipSpec, trunk: ResNetTrunk, num_mel_bins: int,
+                         stem_kernel: int, name: str = "audio", branch: str = ""):
+    """Spectrogram ResNet features, averaged over mel: ``(B, T, trunk.out_channels)``."""
+    x = spectrogram_stem(audio, clip, trunk.widths[0], stem_kernel, trunk.downsampling,
+                         num_mel_bins, name)
+    x = trunk(x, branch)
+    return AxisMean(axis=2, name=f"{name}_mel_mean")(x)

@@ -1,0 +1,53 @@
+"""Fusion of the video and audio sequences, and the classifier head.
+
+``late``: each modality is pooled to one embedding first (the seed's design; timing is lost).
+``temporal``: the two ``(B, T, C)`` sequences are concatenated step by step, so a temporal
+layer can see whether a sound starts on the frame where something is hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+
+def concat_normalized(tensors: Sequence, name: str):
+    """Concatenate on the last axis, LayerNorm (the branches' scales differ), then a per-step
+    Dense-ReLU: each step can compare its own video and audio features ("a strike is seen
+    and a sound starts, here") before the temporal layers look across steps."""
+    x = keras.layers.Concatenate(axis=-1, name=f"{name}_concat")(list(tensors))
+    x = keras.layers.LayerNormalization(name=f"{name}_norm")(x)
+    return keras.layers.Dense(x.shape[-1], activation="relu", name=f"{name}_mix")(x)
+
+
+def sequence_pool(x, name: str):
+    """``(B, T, C)`` -> ``(B, 2C)``: mean and max over time (max keeps a single strong step)."""
+    mean = keras.layers.GlobalAveragePooling1D(name=f"{name}_mean")(x)
+    peak = keras.layers.GlobalMaxPooling1D(name=f"{name}_max")(x)
+    return keras.layers.Concatenate(name=f"{name}_concat")([mean, peak])
+
+
+def temporal_conv_stack(x, width: int, dilations: Sequence[int], name: str, kernel: int = 3):
+    """Residual Conv1D-BN-ReLU blocks over time, one per dilation (receptive field grows)."""
+    if x.shape[-1] != width:
+        x = keras.layers.Conv1D(width, 1, name=f"{name}_project")(x)
+    for i, dilation in enumerate(dilations):
+        y = keras.layers.Conv1D(width, kernel, padding="same", dilation_rate=int(dilation),
+                                use_bias=False, name=f"{name}_{i + 1}_conv")(x)
+        y = keras.layers.BatchNormalization(name=f"{name}_{i + 1}_bn")(y)
+        y = keras.layers.ReLU(name=f"{name}_{i + 1}_relu")(y)
+        x = keras.layers.Add(name=f"{name}_{i + 1}_add")([x, y])
+    return x
+
+
+def classifier_head(x, units: int, dropout: float, name: str = "head"):
+    """LayerNorm-Dense-ReLU-Dropout, then one sigmoid unit named ``p_real`` (kept in float32).
+
+    The LayerNorm keeps the first prediction near 0.5 whatever scale the fused features have.
+    """
+    x = keras.layers.LayerNormalization(name=f"{name}_norm")(x)
+    x = keras.layers.Dense(units, activation="relu", name=f"{name}_dense")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
+    return keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="p_real")(x)

@@ -1,0 +1,1 @@
+"""One module per architecture; each registers itself with ``@register_model``."""

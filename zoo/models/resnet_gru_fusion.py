@@ -1,0 +1,53 @@
+"""``resnet_gru_fusion`` (seed Model 1): per-frame ResNet + GRU over time, spectrogram ResNet.
+
+late: the video GRU's last state and the time-averaged audio embedding are concatenated.
+temporal: per-frame video and per-step audio features are concatenated step by step and a GRU
+runs over the joint sequence, so it can compare when things are hit with when they sound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+from zoo.clip import CLIP_PRESETS, ClipSpec
+from zoo.layers.branches import frame_features, spectrogram_features
+from zoo.layers.fusion import classifier_head, concat_normalized
+from zoo.layers.inputs import model_inputs
+from zoo.layers.resnet import ResNetTrunk
+from zoo.preset import Preset
+from zoo.registry import register_model
+
+_TINY = dict(widths=(8, 16, 32), depths=(1, 1, 1), stem_kernel=3, stem_pool=False, num_mel_bins=32,
+             gru_units=64, head_units=64, dropout=0.1)
+# ResNet-18 layout for both branches; 512 + 512 features meet in the fusion.
+_BASE = dict(widths=(64, 128, 256, 512), depths=(2, 2, 2, 2), stem_kernel=7, num_mel_bins=64,
+             gru_units=512, head_units=256, dropout=0.2)
+
+PRESETS = {
+    "tiny": Preset(CLIP_PRESETS["tiny"], "temporal", _TINY),
+    "tiny_late": Preset(CLIP_PRESETS["tiny"], "late", _TINY),
+    "base": Preset(CLIP_PRESETS["base"], "temporal", _BASE),
+    "base_late": Preset(CLIP_PRESETS["base"], "late", _BASE),
+}
+
+
+@register_model(presets=PRESETS)
+def resnet_gru_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths: Sequence[int],
+                      stem_kernel: int = 3, stem_pool: bool = True, num_mel_bins: int = 64,
+                      gru_units: int = 64, head_units: int = 64,
+                      dropout: float = 0.1) -> keras.Model:
+    inputs = model_inputs(clip)
+    video = frame_features(inputs["video"], clip, ResNetTrunk(widths, depths, "video"),
+                           stem_kernel, stem_pool)
+    audio = spectrogram_features(inputs["audio"], clip, ResNetTrunk(widths, depths, "audio"),
+                                 num_mel_bins, stem_kernel)
+    if fusion == "late":
+        video_embedding = keras.layers.GRU(gru_units, name="video_gru")(video)
+        audio_embedding = keras.layers.GlobalAveragePooling1D(name="audio_time_mean")(audio)
+        fused = keras.layers.Concatenate(name="fusion_concat")([video_embedding, audio_embedding])
+    else:
+        steps = concat_normalized([video, audio], "fusion")
+        fused = keras.layers.GRU(gru_units, name="fusion_gru")(steps)
+    return keras.Model(inputs, classifier_head(fused, head_units, dropout))

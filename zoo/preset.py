@@ -1,0 +1,43 @@
+"""A model preset: the data that picks one size of one architecture (no keras here)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from zoo.clip import ClipSpec
+
+FUSIONS = ("late", "temporal")
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """One named configuration of a zoo model.
+
+    ``clip`` fixes the input shapes, ``fusion`` is ``"late"`` (pooled embeddings concatenated,
+    the seed's) or ``"temporal"`` (per-step features concatenated, then temporal layers), and
+    ``options`` holds the builder's other keyword arguments (widths, depths, units, ...).
+
+    Example:
+    >>> from zoo.clip import CLIP_PRESETS
+    >>> p = Preset(CLIP_PRESETS["tiny"], "late", {"widths": (8, 16)})
+    >>> sorted(p.kwargs())
+    ['clip', 'fusion', 'widths']
+    """
+
+    clip: ClipSpec
+    fusion: str = "temporal"
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        if not isinstance(self.clip, ClipSpec):
+            raise TypeError(f"Preset.clip must be a ClipSpec, got {type(self.clip).__name__}")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"Preset.fusion must be one of {FUSIONS}, got {self.fusion!r}")
+        clash = {"clip", "fusion"} & set(self.options)
+        if clash:
+            raise ValueError(f"Preset.options must not repeat {sorted(clash)}")
+
+    def kwargs(self) -> dict[str, Any]:
+        """The builder's keyword arguments for this preset."""
+        return {"clip": self.clip, "fusion": self.fusion, **self.options}
