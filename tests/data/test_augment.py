@@ -1,0 +1,126 @@
+"""Augmentation: each switch, the stereo-consistent flip, determinism, labels and offsets kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from keras_vis.data.augment import SWITCHES, Augmenter
+from keras_vis.errors import ConfigError
+
+
+def batch(seed=0, size=6, frames=5, height=16, width=20, samples=800):
+    rng = np.random.default_rng(seed)
+    video = rng.integers(0, 256, (size, frames, height, width, 3), dtype=np.uint8)
+    # Left and right channels differ per sample, so a swap is visible.
+    audio = rng.standard_normal((size, samples, 2)).astype(np.float32) * [0.1, 0.5]
+    return video, audio.astype(np.float32)
+
+
+def test_everything_off_is_identity():
+    video, audio = batch()
+    out_video, out_audio = Augmenter({}, seed=0)(video, audio, step=(0, 0))
+    assert np.array_equal(out_video, video) and np.array_equal(out_audio, audio)
+    # Memory-map style input: a list of per-sample arrays.
+    out_video, _ = Augmenter({}, seed=0).apply(list(video), audio, np.random.default_rng(0))
+    assert np.array_equal(out_video, video)
+
+
+def test_flip_mirrors_the_picture_and_swaps_the_channels_of_the_same_sample():
+    video, audio = batch(size=16)
+    out_video, out_audio = Augmenter({"flip": True}, seed=4)(video, audio, step=(1, 2))
+    flipped = []
+    for i in range(len(video)):
+        mirrored = np.array_equal(out_video[i], video[i][:, :, ::-1])
+        swapped = np.array_equal(out_audio[i], audio[i][:, ::-1])
+        if mirrored:
+            assert swapped, f"sample {i}: frames flipped but stereo channels not swapped"
+        else:
+            assert np.array_equal(out_video[i], video[i])
+            assert np.array_equal(out_audio[i], audio[i])
+        flipped.append(mirrored)
+    assert any(flipped) and not all(flipped)
+    always = Augmenter({"flip": {"probability": 1.0}}, seed=0)
+    out_video, out_audio = always(video, audio)
+    assert np.array_equal(out_video, video[:, :, :, ::-1]) and np.array_equal(out_audio, audio[:, :, ::-1])
+
+
+def test_deterministic_for_a_fixed_seed_and_step():
+    video, audio = batch()
+    a = Augmenter.all(seed=7)(video, audio, step=(0, 3))
+    b = Augmenter.all(seed=7)(video, audio, step=(0, 3))
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    c = Augmenter.all(seed=7)(video, audio, step=(1, 3))
+    d = Augmenter.all(seed=8)(video, audio, step=(0, 3))
+    assert not np.array_equal(a[0], c[0]) and not np.array_equal(a[0], d[0])
+
+
+@pytest.mark.parametrize("switch", SWITCHES)
+def test_each_switch_changes_only_its_modality(switch):
+    video, audio = batch(size=8)
+    settings = {switch: True}
+    if switch == "noise":
+        settings = {"noise": {"probability": 1.0}}
+    out_video, out_audio = Augmenter(settings, seed=1)(video, audio, step=(0, 0))
+    assert out_video.shape == video.shape and out_video.dtype == np.uint8
+    assert out_audio.shape == audio.shape and out_audio.dtype == np.float32
+    video_changed = not np.array_equal(out_video, video)
+    audio_changed = not np.array_equal(out_audio, audio)
+    expected = {
+        "crop": (True, False), "flip": (True, True), "color": (True, False),
+        "time_jitter": (False, False),  # moves windows (see shift_windows), not pixels
+        "gain": (False, True), "noise": (False, True), "eq": (False, True),
+    }[switch]
+    assert (video_changed, audio_changed) == expected
+
+
+def test_crop_keeps_frames_consistent_and_full_scale_is_identity():
+    video, audio = batch()
+    static = np.repeat(video[:, :1], video.shape[1], axis=1)  # every frame the same
+    out, _ = Augmenter({"crop": True}, seed=2)(static, audio)
+    assert all(np.array_equal(out[i, 0], out[i, t]) for i in range(len(out)) for t in range(out.shape[1]))
+    identity = Augmenter({"crop": {"min_scale": 1.0, "max_aspect": 1.0}}, seed=2)
+    assert np.array_equal(identity(video, audio)[0], video)
+
+
+def test_noise_follows_the_snr():
+    video, audio = batch(size=4, samples=20000)
+    aug = Augmenter({"noise": {"probability": 1.0, "snr_db": (20.0, 20.0)}}, seed=0)
+    _, noisy = aug(video, audio)
+    noise = noisy - audio
+    snr = 10 * np.log10(np.mean(audio**2, axis=(1, 2)) / np.mean(noise**2, axis=(1, 2)))
+    assert np.allclose(snr, 20.0, atol=0.5)
+
+
+def test_gain_is_within_its_range():
+    video, audio = batch()
+    _, out = Augmenter({"gain": {"max_db": 6.0}}, seed=0)(video, audio)
+    ratio_db = 20 * np.log10(np.abs(out).max(axis=(1, 2)) / np.abs(audio).max(axis=(1, 2)))
+    assert (np.abs(ratio_db) <= 6.0 + 1e-4).all() and np.ptp(ratio_db) > 0
+
+
+def test_time_jitter_moves_both_windows_together_on_the_grid():
+    aug = Augmenter({"time_jitter": {"max_s": 0.3}}, seed=0)
+    rng = np.random.default_rng(0)
+    fps = 10.0
+    video = np.round(rng.uniform(0, 5, 200) * fps) / fps
+    offset = rng.uniform(-0.04, 0.04, 200)  # real pairs within the sync tolerance
+    audio = np.clip(video - offset, 0, 5)
+    room_v, room_a = np.full(200, 5.0), np.full(200, 5.0)
+    new_video, new_audio = aug.shift_windows(video, audio, room_v, room_a, fps, rng)
+    assert np.allclose(new_video - new_audio, video - audio)
+    assert np.allclose(new_video * fps, np.round(new_video * fps))
+    assert (np.abs(new_video - video) <= 0.3 + 1e-9).all() and (new_video != video).any()
+    assert (new_video >= 0).all() and (new_audio >= -1e-9).all()
+    assert (new_video <= 5 + 1e-9).all() and (new_audio <= 5 + 1e-9).all()
+    off = Augmenter({}, seed=0).shift_windows(video, audio, room_v, room_a, fps, rng)
+    assert np.array_equal(off[0], video) and np.array_equal(off[1], audio)
+
+
+def test_bad_config():
+    with pytest.raises(ConfigError, match="unknown switch"):
+        Augmenter({"rotate": True})
+    with pytest.raises(ConfigError, match="unknown setting"):
+        Augmenter({"crop": {"zoom": 2}})
+    with pytest.raises(ConfigError, match="true, false or a table"):
+        Augmenter({"flip": "yes"})
