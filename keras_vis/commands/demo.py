@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-DEFAULT_EXPERIMENT = "experiments/demo.toml"
+DEFAULT_EXPERIMENT = "experiments/siamese_fusion_sync_tiny.toml"
 
 
 def register(subparsers, parents):

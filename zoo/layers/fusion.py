@@ -12,11 +12,21 @@ from collections.abc import Sequence
 import keras
 
 
-def concat_normalized(tensors: Sequence, name: str):
-    """Concatenate on the last axis, LayerNorm (the branches' scales differ), then a per-step
-    Dense-ReLU: each step can compare its own video and audio features ("a strike is seen
-    and a sound starts, here") before the temporal layers look across steps."""
-    x = keras.layers.Concatenate(axis=-1, name=f"{name}_concat")(list(tensors))
+def fuse_steps(video, audio, name: str):
+    """Per-step fusion of two ``(B, T, C)`` sequences: ``[v, a, v * a]`` after projecting both to
+    one width, LayerNorm, then a per-step Dense-ReLU.
+
+    The product is the agreement of the two streams at each step ("a strike is seen and a
+    sound starts, here"); the sync task is about exactly that, and a temporal layer learns it
+    far faster from the product than from a plain concatenation.
+    """
+    width = max(video.shape[-1], audio.shape[-1])
+    v = keras.layers.LayerNormalization(name=f"{name}_video_norm")(video)
+    v = keras.layers.Dense(width, name=f"{name}_video_project")(v)
+    a = keras.layers.LayerNormalization(name=f"{name}_audio_norm")(audio)
+    a = keras.layers.Dense(width, name=f"{name}_audio_project")(a)
+    agreement = keras.layers.Multiply(name=f"{name}_product")([v, a])
+    x = keras.layers.Concatenate(axis=-1, name=f"{name}_concat")([v, a, agreement])
     x = keras.layers.LayerNormalization(name=f"{name}_norm")(x)
     return keras.layers.Dense(x.shape[-1], activation="relu", name=f"{name}_mix")(x)
 

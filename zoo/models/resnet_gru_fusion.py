@@ -13,7 +13,7 @@ import keras
 
 from zoo.clip import CLIP_PRESETS, ClipSpec
 from zoo.layers.branches import frame_features, spectrogram_features
-from zoo.layers.fusion import classifier_head, concat_normalized
+from zoo.layers.fusion import classifier_head, fuse_steps
 from zoo.layers.inputs import model_inputs
 from zoo.layers.resnet import ResNetTrunk
 from zoo.preset import Preset
@@ -48,6 +48,6 @@ def resnet_gru_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths
         audio_embedding = keras.layers.GlobalAveragePooling1D(name="audio_time_mean")(audio)
         fused = keras.layers.Concatenate(name="fusion_concat")([video_embedding, audio_embedding])
     else:
-        steps = concat_normalized([video, audio], "fusion")
+        steps = fuse_steps(video, audio, "fusion")
         fused = keras.layers.GRU(gru_units, name="fusion_gru")(steps)
     return keras.Model(inputs, classifier_head(fused, head_units, dropout))

@@ -17,7 +17,7 @@ import keras
 from zoo.clip import CLIP_PRESETS, ClipSpec
 from zoo.layers.branches import frame_features, spectrogram_features
 from zoo.layers.frames import FoldFrames, UnfoldFrames
-from zoo.layers.fusion import classifier_head, concat_normalized, sequence_pool, temporal_conv_stack
+from zoo.layers.fusion import classifier_head, fuse_steps, sequence_pool, temporal_conv_stack
 from zoo.layers.inputs import model_inputs
 from zoo.layers.resnet import ResNetTrunk
 from zoo.preset import Preset
@@ -78,7 +78,7 @@ def temporal_conv_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int],
         audio_embedding = keras.layers.GlobalAveragePooling1D(name="audio_time_mean")(audio)
         fused = keras.layers.Concatenate(name="fusion_concat")([video_embedding, audio_embedding])
     else:
-        steps = concat_normalized([video, audio], "fusion")
+        steps = fuse_steps(video, audio, "fusion")
         steps = temporal_conv_stack(steps, temporal_width, dilations, "fusion_tconv")
         fused = sequence_pool(steps, "fusion_pool")
     return keras.Model(inputs, classifier_head(fused, head_units, dropout))
