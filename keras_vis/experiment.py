@@ -65,6 +65,9 @@ def run(
     from keras_vis.data import AVPairs, prepare
 
     backend = keras.backend.backend()
+    # The code that trains is the code at start: later edits to the checkout must not be
+    # credited with this run's numbers.
+    commit = _git_commit()
     if distribute:
         _set_data_parallel(config, backend)
     keras.utils.set_random_seed(config.train.seed)
@@ -135,7 +138,7 @@ def run(
     test = best_model.evaluate(test_ds, return_dict=True, verbose=0)
     metrics = _metrics(read_history(history_path), test, len(train_ds) * config.train.batch_size)
     row = _results_row(config, backend, metrics, model, root, test_root, cache, test_cache,
-                       run_dir, command)
+                       run_dir, command, commit)
     from keras_vis.results import append_result
 
     append_result(results_path, row)
@@ -280,7 +283,7 @@ def _metrics(history, test: dict, samples_per_epoch: int) -> dict:
 
 
 def _results_row(config, backend, metrics, model, root, test_root, cache, test_cache, run_dir,
-                 command) -> dict:
+                 command, commit) -> dict:
     import keras
 
     overrides = config.model.overrides
@@ -311,7 +314,7 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
         "test_loss": round(metrics["test_loss"], 4),
         "train_time_s": metrics["train_time_s"],
         "samples_per_s": metrics["samples_per_s"],
-        "git_commit": _git_commit(),
+        "git_commit": commit,
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "command": command or " ".join(shlex.quote(a) for a in sys.argv),
         "run_dir": str(run_dir),
