@@ -1,8 +1,9 @@
 """``resnet_gru_fusion`` (seed Model 1): per-frame ResNet + GRU over time, spectrogram ResNet.
 
 late: the video GRU's last state and the time-averaged audio embedding are concatenated.
-temporal: per-frame video and per-step audio features are concatenated step by step and a GRU
-runs over the joint sequence, so it can compare when things are hit with when they sound.
+temporal: per-frame video and per-step audio features are fused step by step and a GRU runs
+over the joint sequence (its outputs pooled over time), so it can compare when things are hit
+with when they sound.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import keras
 
 from zoo.clip import CLIP_PRESETS, ClipSpec
 from zoo.layers.branches import frame_features, spectrogram_features
-from zoo.layers.fusion import classifier_head, fuse_steps
+from zoo.layers.fusion import classifier_head, fuse_steps, sequence_pool
 from zoo.layers.inputs import model_inputs
 from zoo.layers.resnet import ResNetTrunk
 from zoo.preset import Preset
@@ -49,5 +50,8 @@ def resnet_gru_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths
         fused = keras.layers.Concatenate(name="fusion_concat")([video_embedding, audio_embedding])
     else:
         steps = fuse_steps(video, audio, "fusion")
-        fused = keras.layers.GRU(gru_units, name="fusion_gru")(steps)
+        # Every step's GRU output, pooled (mean and max): one agreeing step anywhere in the
+        # clip reaches the head directly instead of through the last state alone.
+        steps = keras.layers.GRU(gru_units, return_sequences=True, name="fusion_gru")(steps)
+        fused = sequence_pool(steps, "fusion_pool")
     return keras.Model(inputs, classifier_head(fused, head_units, dropout))
