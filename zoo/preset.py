@@ -41,3 +41,16 @@ class Preset:
     def kwargs(self) -> dict[str, Any]:
         """The builder's keyword arguments for this preset."""
         return {"clip": self.clip, "fusion": self.fusion, **self.options}
+
+
+def tiny_and_base(tiny: dict[str, Any], base: dict[str, Any]) -> dict[str, Preset]:
+    """The usual presets of a zoo model: ``tiny`` and ``base`` clips, each with temporal fusion
+    (the default) and late fusion (``*_late``), from the model's own options for each size."""
+    from zoo.clip import CLIP_PRESETS
+
+    return {
+        "tiny": Preset(CLIP_PRESETS["tiny"], "temporal", tiny),
+        "tiny_late": Preset(CLIP_PRESETS["tiny"], "late", tiny),
+        "base": Preset(CLIP_PRESETS["base"], "temporal", base),
+        "base_late": Preset(CLIP_PRESETS["base"], "late", base),
+    }

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 
 import keras
 
-from zoo.clip import CLIP_PRESETS, ClipSpec
+from zoo.clip import ClipSpec
 from zoo.layers.branches import frame_features, spectrogram_features
 from zoo.layers.frames import FoldFrames, UnfoldFrames
 from zoo.layers.fusion import classifier_head, fuse_steps, sequence_pool, temporal_conv_stack
 from zoo.layers.inputs import model_inputs
 from zoo.layers.resnet import ResNetTrunk
-from zoo.preset import Preset
+from zoo.preset import tiny_and_base
 from zoo.registry import register_model
 
 _TINY = dict(widths=(8, 16, 32), depths=(1, 1, 1), stem_kernel=3, stem_pool=False, num_mel_bins=32,
@@ -30,12 +30,7 @@ _BASE = dict(widths=(64, 128, 256, 512), depths=(2, 2, 2, 2), stem_kernel=7, num
              temporal_stages=(3, 4), temporal_width=512, dilations=(1, 2, 4), head_units=256,
              dropout=0.2)
 
-PRESETS = {
-    "tiny": Preset(CLIP_PRESETS["tiny"], "temporal", _TINY),
-    "tiny_late": Preset(CLIP_PRESETS["tiny"], "late", _TINY),
-    "base": Preset(CLIP_PRESETS["base"], "temporal", _BASE),
-    "base_late": Preset(CLIP_PRESETS["base"], "late", _BASE),
-}
+PRESETS = tiny_and_base(_TINY, _BASE)
 
 
 def _time_mixing(frames: int, stages: Sequence[int]):
