@@ -64,6 +64,18 @@ def select_backend(name: str | None) -> str:
     return os.environ["KERAS_BACKEND"]
 
 
+def invoked_command() -> str:
+    """This process's command line as a user would retype it, with the backend in force made
+    explicit (results rows record it, so every number names the command that made it)."""
+    import shlex
+
+    args = sys.argv[1:]
+    command = "python -m keras_vis " + " ".join(shlex.quote(a) for a in args)
+    if "--backend" not in args:
+        command += f" --backend {os.environ['KERAS_BACKEND']}"
+    return command
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -23,10 +23,9 @@ def register(subparsers, parents):
 
 
 def main(args) -> int:
-    import os
-    import shlex
     import sys
 
+    from keras_vis.cli import invoked_command
     from keras_vis.compare import results_document, write_results_md
     from keras_vis.config import ExperimentConfig
     from keras_vis.data import check_sync
@@ -40,9 +39,7 @@ def main(args) -> int:
         f"check-sync: {len(estimates)} recordings, {len(flagged)} flagged out of sync",
         file=sys.stderr,
     )
-    command = "python -m keras_vis " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    if "--backend" not in sys.argv[1:]:
-        command += f" --backend {os.environ['KERAS_BACKEND']}"
+    command = invoked_command()
     run(config, results_path=args.results, command=command)
     document = results_document(args.results)
     print(document)

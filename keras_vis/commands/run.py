@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-import sys
-
 
 def register(subparsers, parents):
     parser = subparsers.add_parser(
@@ -37,13 +34,10 @@ def register(subparsers, parents):
 
 
 def main(args) -> int:
+    from keras_vis.cli import invoked_command
     from keras_vis.experiment import run
 
-    import os
-
-    command = "python -m keras_vis " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    if "--backend" not in sys.argv[1:]:
-        command += f" --backend {os.environ['KERAS_BACKEND']}"
+    command = invoked_command()
     run(
         args.config,
         overrides=args.overrides,
