@@ -71,6 +71,8 @@ class DataConfig:
     sync_offset_min_s: float = 0.2
     sync_offset_max_s: float = 1.0
     sync_tolerance_s: float = 0.04
+    # "events": clip windows around annotated events; "anywhere": uniform (see data/pairs.py).
+    windows: str = "events"
     cache_dir: str = ""
 
 
@@ -209,6 +211,10 @@ def _check_values(config: ExperimentConfig, source: str) -> None:
         fail("data.val_fraction/test_fraction", "must lie between 0 and 1")
     if not 0 < data.sync_offset_min_s < data.sync_offset_max_s:
         fail("data.sync_offset_min_s", "need 0 < sync_offset_min_s < sync_offset_max_s")
+    from keras_vis.data.pairs import WINDOWS
+
+    if data.windows not in WINDOWS:
+        fail("data.windows", f"unknown windows {data.windows!r} (known: {', '.join(WINDOWS)})")
     if data.sync_tolerance_s >= data.sync_offset_min_s:
         fail("data.sync_tolerance_s", "must be smaller than sync_offset_min_s")
     _check_model(config.model, source)

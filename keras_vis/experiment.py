@@ -87,6 +87,7 @@ def run(
     pair_options = dict(
         offset_range=(data.sync_offset_min_s, data.sync_offset_max_s),
         tolerance_s=data.sync_tolerance_s,
+        windows=data.windows,
     )
     loader = dict(task=data.task, batch_size=config.train.batch_size, **pair_options)
     train_ds = AVPairs(

@@ -32,6 +32,7 @@ def test_minimal_config_gets_defaults_and_file_name(tmp_path):
         ('[model]\nname = "no_such_model"\n', ["model.name", "no_such_model"]),
         ('[model]\nname = "resnet_gru_fusion"\npreset = "huge"\n', ["model.preset", "huge"]),
         ('[data]\ntask = "karaoke"\n', ["data.task", "karaoke"]),
+        ('[data]\nwindows = "middle"\n', ["data.windows", "middle"]),
         ("[train.augment]\nwobble = true\n", ["train.augment", "wobble"]),
         ("[train]\nbatch_size = 0\n", ["train.batch_size"]),
         ("this is not toml", ["not valid TOML"]),

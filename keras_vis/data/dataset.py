@@ -53,6 +53,7 @@ class AVPairs(keras.utils.PyDataset):
         per_recording: int = DEFAULT_PER_RECORDING,
         offset_range: tuple[float, float] = (0.2, 1.0),
         tolerance_s: float = 0.04,
+        windows: str = "events",
         workers: int = 1,
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
@@ -77,6 +78,7 @@ class AVPairs(keras.utils.PyDataset):
             "per_recording": per_recording,
             "offset_range": offset_range,
             "tolerance_s": tolerance_s,
+            "windows": windows,
         }
         if isinstance(augment, Augmenter) or augment is None:
             self.augmenter = augment

@@ -6,6 +6,13 @@ same recording; positive means the audio lags the video (an event's sound is hea
 after its frame). ``kind`` is ``"real"`` (label 1: same recording, ``|offset_s| <= tolerance_s``),
 ``"shifted"`` (label 0: same recording, ``|offset_s|`` in ``offset_range``) or
 ``"other_recording"`` (label 0: audio of another recording, ``offset_s`` NaN).
+
+Windows are placed around annotated events by default (``windows="events"``): a video window
+holds at least one event of its ``_times.txt`` away from its edges, as the Greatest Hits work
+trains on clips around hits. A window of silence with a still stick is the same whether or
+not the audio is shifted, so uniform windows (``windows="anywhere"``) put pairs no model can
+tell apart into every split: on the synthetic studio data about 11 % of uniform pairs have no
+event in either window. Recordings without events fall back to uniform windows.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ from zoo.clip import ClipSpec
 TASKS = ("correspondence", "sync", "mixed")
 COLUMNS = ("video_id", "video_start_s", "audio_id", "audio_start_s", "offset_s", "kind", "label")
 DEFAULT_PER_RECORDING = 8
+WINDOWS = ("events", "anywhere")
+# An event drawn into a window lies at least this share of the clip away from both edges.
+EVENT_MARGIN = 0.2
 # Grid arithmetic slack: a start exactly on a boundary must count as inside.
 _EPS = 1e-9
 
@@ -42,13 +52,35 @@ def _check_task(task: str) -> None:
         raise ConfigError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
 
 
-def _frame_starts(rng, room_s: np.ndarray, fps: float, low_s=None) -> np.ndarray:
-    """Uniform starts on the 1/fps grid within [low_s, room_s] (room_s >= low_s, >= one grid point)."""
+def _frame_starts(rng, room_s: np.ndarray, fps: float, low_s=None, events=None, clip_s=0.0):
+    """Starts on the 1/fps grid within [low_s, room_s] (room_s >= low_s, >= one grid point).
+
+    With ``events`` (one array of event times per row), each start is drawn so that a randomly
+    chosen event of that row lies inside the window, ``EVENT_MARGIN * clip_s`` from its edges;
+    rows whose events cannot be placed so get a uniform start.
+    """
     low = np.zeros_like(room_s) if low_s is None else low_s
     first = np.ceil(low * fps - 1e-6)
     last = np.floor(room_s * fps + 1e-6)
+    if events is not None:
+        margin = EVENT_MARGIN * clip_s
+        for i, times in enumerate(events):
+            lo = np.maximum(first[i], np.ceil((times - clip_s + margin) * fps - 1e-6))
+            hi = np.minimum(last[i], np.floor((times - margin) * fps + 1e-6))
+            ok = np.flatnonzero(lo <= hi)
+            if len(ok):
+                j = ok[rng.integers(len(ok))]
+                first[i], last[i] = lo[j], hi[j]
     k = first + np.floor(rng.random(len(room_s)) * (last - first + 1))
     return np.minimum(k, last) / fps
+
+
+def _event_times(recordings: list[Recording], which: np.ndarray, windows: str):
+    """Per-row event times for ``_frame_starts``, or None for uniform windows."""
+    if windows == "anywhere":
+        return None
+    times = [np.array([e.time_s for e in r.events], dtype=float) for r in recordings]
+    return [times[i] for i in which]
 
 
 def pairs(
@@ -60,13 +92,16 @@ def pairs(
     per_recording: int = DEFAULT_PER_RECORDING,
     offset_range: tuple[float, float] = (0.2, 1.0),
     tolerance_s: float = 0.04,
+    windows: str = "events",
 ) -> pd.DataFrame:
     """Draw a balanced table of real and fake pairs for ``task`` from ``recordings``.
 
     About ``per_recording`` pairs per recording (rounded up so that labels split exactly 50/50,
     and for ``mixed`` the fakes split exactly half ``other_recording``, half ``shifted``). Video
     starts lie on the clip's frame grid; every video and audio window fits inside its recording.
-    ``seed`` may be a sequence (``(seed, epoch)`` for a new draw every epoch).
+    ``seed`` may be a sequence (``(seed, epoch)`` for a new draw every epoch). ``windows``:
+    ``"events"`` places video windows (and the other recording's audio window) around annotated
+    events, ``"anywhere"`` uniformly.
 
     Example:
     >>> table = pairs(recordings, "sync", clip_preset("tiny"), seed=0)  # doctest: +SKIP
@@ -84,6 +119,8 @@ def pairs(
         )
     if per_recording < 1:
         raise ConfigError(f"per_recording must be >= 1, got {per_recording}")
+    if windows not in WINDOWS:
+        raise ConfigError(f"unknown windows {windows!r}; known: {', '.join(WINDOWS)}")
     recordings = _as_list(recordings)
     if not recordings:
         raise DataError("no recordings to draw pairs from")
@@ -102,11 +139,11 @@ def pairs(
     n_shifted = n_fake - n_other
 
     rng = np.random.default_rng(seed)
-    rows = [_real(rng, usable, clip, total // 2, tolerance_s)]
+    rows = [_real(rng, usable, clip, total // 2, tolerance_s, windows)]
     if n_other:
-        rows.append(_other_recording(rng, usable, clip, n_other))
+        rows.append(_other_recording(rng, usable, clip, n_other, windows))
     if n_shifted:
-        rows.append(_shifted(rng, usable, clip, n_shifted, low, high))
+        rows.append(_shifted(rng, usable, clip, n_shifted, low, high, windows))
     table = pd.concat(rows, ignore_index=True)
     table = table.iloc[rng.permutation(len(table))].reset_index(drop=True)
     return table[list(COLUMNS)]
@@ -136,17 +173,18 @@ def _room(recordings: list[Recording], clip: ClipSpec) -> np.ndarray:
     return np.maximum(np.array([r.duration for r in recordings]) - clip.seconds, 0.0)
 
 
-def _real(rng, recordings, clip, count, tolerance_s) -> pd.DataFrame:
+def _real(rng, recordings, clip, count, tolerance_s, windows) -> pd.DataFrame:
     which = _spread(rng, count, len(recordings))
     room = _room(recordings, clip)[which]
-    video = _frame_starts(rng, room, clip.fps)
+    events = _event_times(recordings, which, windows)
+    video = _frame_starts(rng, room, clip.fps, events=events, clip_s=clip.seconds)
     jitter = rng.uniform(-tolerance_s, tolerance_s, count)
     audio = np.clip(video - jitter, 0.0, room)
     ids = np.array([r.id for r in recordings])[which]
     return _table(ids, video, ids, audio, video - audio, "real", 1)
 
 
-def _other_recording(rng, recordings, clip, count) -> pd.DataFrame:
+def _other_recording(rng, recordings, clip, count, windows) -> pd.DataFrame:
     n = len(recordings)
     if n < 2:
         raise DataError(
@@ -156,13 +194,20 @@ def _other_recording(rng, recordings, clip, count) -> pd.DataFrame:
     which = _spread(rng, count, n)
     other = (which + rng.integers(1, n, count)) % n
     rooms = _room(recordings, clip)
-    video = _frame_starts(rng, rooms[which], clip.fps)
-    audio = rng.random(count) * rooms[other]
+    video = _frame_starts(
+        rng, rooms[which], clip.fps, events=_event_times(recordings, which, windows),
+        clip_s=clip.seconds,
+    )
+    # Audio around an event too, so a fake is not told apart by being silent.
+    audio = _frame_starts(
+        rng, rooms[other], clip.fps, events=_event_times(recordings, other, windows),
+        clip_s=clip.seconds,
+    )
     ids = np.array([r.id for r in recordings])
     return _table(ids[which], video, ids[other], audio, np.nan, "other_recording", 0)
 
 
-def _shifted(rng, recordings, clip, count, low, high) -> pd.DataFrame:
+def _shifted(rng, recordings, clip, count, low, high, windows) -> pd.DataFrame:
     # A shift |s| needs room for both windows plus one frame of grid for the video start.
     step = 1.0 / clip.fps
     rooms_all = _room(recordings, clip)
@@ -177,7 +222,10 @@ def _shifted(rng, recordings, clip, count, low, high) -> pd.DataFrame:
     magnitude = low + rng.random(count) * (np.minimum(high, room - step) - low)
     shift = np.where(rng.random(count) < 0.5, -magnitude, magnitude)
     # offset = video - audio = shift; both starts within [0, room].
-    video = _frame_starts(rng, np.minimum(room, room + shift), clip.fps, low_s=np.maximum(0.0, shift))
+    video = _frame_starts(
+        rng, np.minimum(room, room + shift), clip.fps, low_s=np.maximum(0.0, shift),
+        events=_event_times(recordings, which, windows), clip_s=clip.seconds,
+    )
     audio = np.clip(video - shift, 0.0, room)
     ids = np.array([r.id for r in recordings])[which]
     return _table(ids, video, ids, audio, video - audio, "shifted", 0)
@@ -202,6 +250,7 @@ def fixed_pairs(
     per_recording: int = DEFAULT_PER_RECORDING,
     offset_range: tuple[float, float] = (0.2, 1.0),
     tolerance_s: float = 0.04,
+    windows: str = "events",
 ) -> pd.DataFrame:
     """The FIXED table of a val or test split: drawn once, stored as CSV in the cache, reused.
 
@@ -221,6 +270,7 @@ def fixed_pairs(
         "per_recording": per_recording,
         "offset_range": [float(v) for v in offset_range],
         "tolerance_s": tolerance_s,
+        "windows": windows,
         "clip": cache.clip.to_dict(),
     }
     key = hashlib.sha1(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:12]
@@ -232,6 +282,7 @@ def fixed_pairs(
     table = pairs(
         recordings, task, cache.clip, _split_seed(split_name, seed),
         per_recording=per_recording, offset_range=offset_range, tolerance_s=tolerance_s,
+        windows=windows,
     )
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, table.to_csv(index=False))

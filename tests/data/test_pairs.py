@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from pathlib import Path
 
@@ -131,3 +132,38 @@ def test_fixed_table_that_is_corrupt_is_redrawn(tmp_path):
     (path,) = (tmp_path / "pairs").iterdir()
     path.write_text("video_id,oops\n")
     assert fixed_pairs(cache, RECORDINGS[:3], "sync", "val").equals(first)
+
+
+def with_events(recordings, times) -> list[Recording]:
+    from keras_vis.data.recording import Event
+
+    return [
+        dataclasses.replace(r, events=tuple(Event(time_s=t) for t in times)) for r in recordings
+    ]
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_event_windows_hold_an_event_away_from_the_edges(task):
+    from keras_vis.data.pairs import EVENT_MARGIN
+
+    # Events only at 3.0 s and 15.0 s: uniform windows would often miss both.
+    recordings = with_events(fake_recordings([20.0, 20.0, 20.0]), (3.0, 15.0))
+    table = pairs(recordings, task, CLIP, seed=1, per_recording=40)
+    margin = EVENT_MARGIN * CLIP.seconds
+    # The other recording's audio window is placed around an event too (a real pair's audio
+    # follows its video within the tolerance).
+    fakes = table[table.kind == "other_recording"]
+    for starts in (table.video_start_s, fakes.audio_start_s):
+        inside = [
+            any(s + margin - 1e-6 <= t <= s + CLIP.seconds - margin + 1e-6 for t in (3.0, 15.0))
+            for s in starts
+        ]
+        assert all(inside)
+    anywhere = pairs(recordings, task, CLIP, seed=1, per_recording=40, windows="anywhere")
+    hits = [any(s <= t < s + CLIP.seconds for t in (3.0, 15.0)) for s in anywhere.video_start_s]
+    assert np.mean(hits) < 0.5
+
+
+def test_unknown_windows_is_a_config_error():
+    with pytest.raises(ConfigError, match="windows"):
+        pairs(RECORDINGS, "sync", CLIP, seed=0, windows="middle")
