@@ -323,12 +323,16 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
 
 
 def _git_commit() -> str:
+    """HEAD's short hash, with ``-dirty`` when tracked files differ from it. The results tables
+    themselves are left out: each finished run appends to them, and that must not mark the next
+    run's code as uncommitted."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
         )
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+             ":(exclude,glob)**/results.csv", ":(exclude,glob)**/RESULTS.md"],
             capture_output=True, text=True, timeout=10,
         )
     except (OSError, subprocess.TimeoutExpired):
