@@ -10,11 +10,14 @@ same audio shifted by +-SHIFT s (must score fake, with the offset found). Prints
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SHIFT_S = 0.5
 

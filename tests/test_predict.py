@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from pathlib import Path
 from fractions import Fraction
 
 import numpy as np
@@ -354,3 +355,37 @@ def test_default_checkpoint_scores_unseen_recordings(default_model, tmp_path, st
         result = predict(video, moved, model=default_model)
         assert result.p_real < 0.5, f"shift {shift:+.1f} s: {result.line()}"
         assert abs(result.offset_s - shift) <= two_frames + 1e-9, f"shift {shift:+.1f} s: {result.line()}"
+
+
+_SCORE_DEFAULT = """
+import sys, numpy as np
+from keras_vis.predict import load_model
+from zoo import registry
+model, _ = load_model(None)
+clip = registry.clip_of(model)
+rng = np.random.default_rng(0)
+x = {"video": rng.integers(0, 256, (4, *clip.video_shape), dtype="uint8"),
+     "audio": rng.uniform(-0.5, 0.5, (4, *clip.audio_shape)).astype("float32")}
+np.save(sys.argv[1], np.asarray(model.predict(x, verbose=0)))
+"""
+
+
+@pytest.mark.slow
+def test_default_checkpoint_predicts_the_same_on_every_backend(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    if not default_checkpoint().is_file():
+        pytest.skip(f"no default checkpoint shipped yet: {default_checkpoint()}")
+    repo = Path(__file__).resolve().parents[1]
+    scores = {}
+    for backend in ("tensorflow", "jax", "torch"):
+        out = tmp_path / f"{backend}.npy"
+        env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(repo)}
+        done = subprocess.run([sys.executable, "-c", _SCORE_DEFAULT, str(out)], cwd=repo,
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{backend}: {done.stderr[-2000:]}"
+        scores[backend] = np.load(out)
+    for backend in ("jax", "torch"):
+        np.testing.assert_allclose(scores[backend], scores["tensorflow"], atol=1e-4)
