@@ -51,6 +51,21 @@ def temporal_conv_stack(x, width: int, dilations: Sequence[int], name: str, kern
     return x
 
 
+def late_fusion(video_embedding, audio, name: str = "fusion"):
+    """Late fusion: the audio sequence averaged over time, concatenated with a video embedding
+    that the model has already pooled its own way."""
+    audio_embedding = keras.layers.GlobalAveragePooling1D(name="audio_time_mean")(audio)
+    return keras.layers.Concatenate(name=f"{name}_concat")([video_embedding, audio_embedding])
+
+
+def convolved_fusion(video, audio, width: int, dilations: Sequence[int], name: str = "fusion"):
+    """Temporal fusion through convolutions: per-step fusion, dilated temporal convolutions,
+    then mean and max over time."""
+    steps = fuse_steps(video, audio, name)
+    steps = temporal_conv_stack(steps, width, dilations, f"{name}_tconv")
+    return sequence_pool(steps, f"{name}_pool")
+
+
 def classifier_head(x, units: int, dropout: float, name: str = "head"):
     """LayerNorm-Dense-ReLU-Dropout, then one sigmoid unit named ``p_real`` (kept in float32).
 

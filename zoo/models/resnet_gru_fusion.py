@@ -14,7 +14,7 @@ import keras
 
 from zoo.clip import ClipSpec
 from zoo.layers.branches import frame_features, spectrogram_features
-from zoo.layers.fusion import classifier_head, fuse_steps, sequence_pool
+from zoo.layers.fusion import classifier_head, fuse_steps, late_fusion, sequence_pool
 from zoo.layers.inputs import model_inputs
 from zoo.layers.resnet import ResNetTrunk
 from zoo.preset import tiny_and_base
@@ -41,8 +41,7 @@ def resnet_gru_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths
                                  num_mel_bins, stem_kernel)
     if fusion == "late":
         video_embedding = keras.layers.GRU(gru_units, name="video_gru")(video)
-        audio_embedding = keras.layers.GlobalAveragePooling1D(name="audio_time_mean")(audio)
-        fused = keras.layers.Concatenate(name="fusion_concat")([video_embedding, audio_embedding])
+        fused = late_fusion(video_embedding, audio)
     else:
         steps = fuse_steps(video, audio, "fusion")
         # Every step's GRU output, pooled (mean and max): one agreeing step anywhere in the

@@ -15,7 +15,7 @@ import keras
 
 from zoo.clip import ClipSpec
 from zoo.layers.branches import frame_features, spectrogram_features
-from zoo.layers.fusion import classifier_head, fuse_steps, sequence_pool, temporal_conv_stack
+from zoo.layers.fusion import classifier_head, convolved_fusion, late_fusion
 from zoo.layers.inputs import model_inputs
 from zoo.layers.resnet import ResNetTrunk
 from zoo.preset import tiny_and_base
@@ -41,10 +41,7 @@ def siamese_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths: S
                                  branch="audio")
     if fusion == "late":
         video_embedding = keras.layers.GlobalAveragePooling1D(name="video_time_mean")(video)
-        audio_embedding = keras.layers.GlobalAveragePooling1D(name="audio_time_mean")(audio)
-        fused = keras.layers.Concatenate(name="fusion_concat")([video_embedding, audio_embedding])
+        fused = late_fusion(video_embedding, audio)
     else:
-        steps = fuse_steps(video, audio, "fusion")
-        steps = temporal_conv_stack(steps, temporal_width, dilations, "fusion_tconv")
-        fused = sequence_pool(steps, "fusion_pool")
+        fused = convolved_fusion(video, audio, temporal_width, dilations)
     return keras.Model(inputs, classifier_head(fused, head_units, dropout))
