@@ -27,6 +27,7 @@ COMMANDS = (
     "compare",
     "plot",
     "predict",
+    "evaluate",
 )
 
 

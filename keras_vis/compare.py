@@ -29,6 +29,10 @@ DEFAULT_BY = ("model", "backend", "task")
 SUMMARY = (
     ("test_accuracy", "test acc", True),
     ("test_auc", "test AUC", True),
+    # Real footage beside the synthetic test: keras_vis.evaluate's protocol (real-clip columns).
+    ("real_balanced_accuracy", "real bal. acc", False),
+    ("real_auc", "real AUC", False),
+    ("real_offset_ok", "real offset ok", False),
     ("val_accuracy", "val acc", False),
     ("train_accuracy", "train acc", False),
 )

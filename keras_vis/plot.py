@@ -312,3 +312,33 @@ def _save(figure: Figure, out_png: str | os.PathLike) -> Path:
         partial.unlink(missing_ok=True)
         raise KerasVisError(f"{out}: could not write the picture ({error})") from error
     return out
+
+
+def prediction_figure(prediction, out_png: str | os.PathLike) -> Path:
+    """Two panels for one ``predict`` result: p_real of each window over time (offset 0), and
+    the mean p_real of every candidate offset with the best one marked. People would rather
+    look than read: a real pair shows a high line and one sharp peak at 0."""
+    figure = Figure(figsize=CURVES_SIZE_IN, dpi=DPI)
+    FigureCanvasAgg(figure)
+    over_time, over_offset = figure.subplots(1, 2)
+    seconds = prediction.clip["seconds"]
+    centres = [start + seconds / 2 for start in prediction.window_starts_s]
+    over_time.plot(centres, prediction.window_scores, marker="o", color="tab:blue")
+    over_time.axhline(CHANCE, color="grey", linestyle=":", linewidth=1)
+    over_time.set(xlabel="time (s, window centre)", ylabel="p_real", ylim=(-0.02, 1.02),
+                  title=f"p_real over time (mean {prediction.p_real:.2f})")
+    tested = [(o, s) for o, s in zip(prediction.offsets_s, prediction.offset_scores)
+              if s is not None]
+    if tested:
+        offsets, scores = zip(*tested)
+        over_offset.plot(offsets, scores, color="tab:orange")
+    over_offset.axvline(prediction.offset_s, color="tab:red", linestyle="--", linewidth=1,
+                        label=f"best {prediction.offset_s:+.2f} s "
+                              f"(confidence {prediction.confidence:.2f})")
+    over_offset.axvline(0.0, color="grey", linestyle=":", linewidth=1)
+    over_offset.set(xlabel="candidate offset (s, + = audio lags video)", ylabel="mean p_real",
+                    ylim=(-0.02, 1.02), title="score of every candidate offset")
+    over_offset.legend(loc="upper right", fontsize="small")
+    figure.suptitle(f"{Path(prediction.video).name}  (model {Path(str(prediction.model)).name})")
+    figure.tight_layout()
+    return _save(figure, out_png)

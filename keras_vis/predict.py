@@ -51,6 +51,10 @@ class Prediction:
     - ``window_starts_s`` / ``window_scores``: each window's start and its p_real at offset 0.
     - ``offsets_s`` / ``offset_scores``: each candidate offset and its mean p_real over the
       windows whose shifted audio lies inside the recording (``None`` where none does).
+    - ``video_s`` / ``audio_s``: the length of each as read; ``padded_s``: how much was added
+      to reach one clip of the model when the shorter of the two was shorter than that (the
+      video repeats its last frame, the audio is silent); ``warnings``: what the user should
+      know about the inputs (lengths that disagree, padding).
     """
 
     p_real: float
@@ -66,16 +70,36 @@ class Prediction:
     audio: str
     hop_s: float
     backend: str
+    video_s: float = 0.0
+    audio_s: float = 0.0
+    padded_s: float = 0.0
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     def line(self) -> str:
         """One short readable line, as ``python -m keras_vis predict`` prints it."""
+        padded = f" padded={self.padded_s:.2f} s" if self.padded_s else ""
         return (
             f"p_real={self.p_real:.2f} offset={self.offset_s:+.2f} s "
-            f"(confidence {self.confidence:.2f}) model={self.model}"
+            f"(confidence {self.confidence:.2f}) model={self.model}{padded}"
         )
+
+
+@dataclasses.dataclass
+class Scores:
+    """What the model says about one (frames, waveform) pair; ``predict`` and ``evaluate``
+    both build on it. Window starts are in frames of the model's clip fps."""
+
+    p_real: float
+    offset_s: float
+    confidence: float
+    window_starts: np.ndarray
+    window_scores: np.ndarray
+    offsets_s: np.ndarray
+    offset_scores: np.ndarray
+    padded_s: float
 
 
 def default_checkpoint() -> Path:
@@ -98,8 +122,12 @@ def offset_grid(min_s: float, max_s: float, fps: float) -> np.ndarray:
 def load_model(model=None):
     """Resolve ``model`` to ``(keras.Model, name)``.
 
-    ``None`` or ``"default"``: the shipped checkpoint; a path: that ``.keras`` file; a
-    ``keras.Model``: itself. Nothing is downloaded: a missing file is a ``KerasVisError``.
+    - ``None`` or ``"default"``: the shipped checkpoint;
+    - a ``.keras`` file, or a run folder (its ``best.keras``);
+    - ``NAME`` or ``NAME:PRESET`` of a zoo model with no trainable weights (the learning-free
+      baseline), built on the spot; a learned zoo model needs a trained file instead;
+    - a ``keras.Model``: itself.
+    Nothing is downloaded: a missing file is a ``KerasVisError``.
     """
     import keras
 
@@ -115,14 +143,43 @@ def load_model(model=None):
         name = DEFAULT_MODEL_NAME
     else:
         path = Path(model)
+        if path.is_dir() and (path / "best.keras").is_file():
+            path = path / "best.keras"
+        elif not path.exists() and _zoo_entry(str(model)) is not None:
+            return _build_untrained(*_zoo_entry(str(model))), str(model)
         if not path.is_file():
             raise KerasVisError(
-                f"model file not found: {path} (give a path to a .keras file, or "
-                f"'{DEFAULT_MODEL_NAME}' for the shipped model)"
+                f"model file not found: {path} (give a .keras file, a run folder holding "
+                f"best.keras, '{DEFAULT_MODEL_NAME}' for the shipped model, or the name of a "
+                f"zoo model without weights such as onset_sync_baseline)"
             )
-        name = str(path)
+        name = str(model)
     resolved = path.resolve()
     return _load_checkpoint(str(resolved), resolved.stat().st_mtime_ns), name
+
+
+def _zoo_entry(text: str) -> tuple[str, str] | None:
+    """``NAME`` or ``NAME:PRESET`` when it names a registered zoo model and preset."""
+    import zoo
+
+    name, _, preset = text.partition(":")
+    if name not in zoo.list_models():
+        return None
+    preset = preset or "tiny"
+    return (name, preset) if preset in zoo.presets(name) else None
+
+
+@functools.lru_cache(maxsize=4)
+def _build_untrained(name: str, preset: str):
+    import zoo
+
+    model = zoo.build(name, preset)
+    if model.trainable_weights:
+        raise KerasVisError(
+            f"{name}:{preset} learns its weights: score a trained checkpoint (.keras file or "
+            f"run folder) instead of an untrained model"
+        )
+    return model
 
 
 @functools.lru_cache(maxsize=2)
@@ -156,7 +213,7 @@ def predict(
     model's clip fps; 0 is always added). ``hop_s``: stride between windows (default half a
     clip). Raises ``KerasVisError`` / ``DataError`` naming the file for every bad input.
     """
-    from keras_vis.data.media import read_audio, read_video
+    from keras_vis.data.media import probe_video, read_audio, read_video
     from zoo import registry
 
     keras_model, model_name = load_model(model)
@@ -167,6 +224,8 @@ def predict(
     video_path = Path(video)
     audio_path = Path(audio) if audio is not None else video_path
     for path, what in ((video_path, "video"), (audio_path, "audio")):
+        if path.is_dir():
+            raise DataError(f"{what} {path}: is a directory, not a file")
         if not path.is_file():
             raise DataError(f"{what} file not found: {path}")
 
@@ -178,76 +237,123 @@ def predict(
             raise DataError(f"{error}; pass an audio file (--audio WAV) to score") from None
         raise
     audio_label = str(audio_path) if audio is not None else f"{video_path} (own audio track)"
-    _check_media(frames, waveform, clip, video_path, audio_label)
+    check_audio(waveform, audio_label)
+    # The header's length, not frames x 1/fps: sampling at the model's fps rounds up a frame.
+    video_s = min(probe_video(video_path).duration, len(frames) / clip.fps)
+    audio_s = len(waveform) / clip.sample_rate
+    warnings = length_warnings(video_s, audio_s, clip)
 
-    hop_s = clip.seconds / 2 if hop_s is None else float(hop_s)
-    if hop_s <= 0:
-        raise KerasVisError(f"hop must be positive, got {hop_s:g} s")
     if offsets is None:
-        grid = offset_grid(-DEFAULT_MAX_OFFSET_S, DEFAULT_MAX_OFFSET_S, clip.fps)
-    else:
-        grid = np.union1d(np.asarray(offsets, dtype="float64").ravel(), [0.0])
-    starts = _window_starts(len(frames), len(waveform), clip, hop_s)
-    audio_starts, valid = _audio_starts(starts, grid, len(waveform), clip)
-
-    scores = np.full(valid.shape, np.nan)
-    window_index, offset_index = np.nonzero(valid)
-    scores[window_index, offset_index] = _score_pairs(
-        keras_model,
-        frames,
-        waveform,
-        starts=starts,
-        window_index=window_index,
-        audio_starts=audio_starts[window_index, offset_index],
-        clip=clip,
-        batch_size=batch_size,
-        progress=progress,
-    )
-
-    zero = int(np.argmin(np.abs(grid)))
-    window_scores = scores[:, zero]
-    # An offset that no window can test (its audio would leave the track) stays NaN -> None.
-    offset_scores = np.array(
-        [scores[column, j].mean() if column.any() else np.nan for j, column in enumerate(valid.T)]
-    )
-    best, confidence = _best_offset(grid, offset_scores, clip.fps)
+        offsets = offset_grid(-DEFAULT_MAX_OFFSET_S, DEFAULT_MAX_OFFSET_S, clip.fps)
+    hop_s = clip.seconds / 2 if hop_s is None else float(hop_s)
+    scores = score_media(keras_model, frames, waveform, clip, offsets=offsets, hop_s=hop_s,
+                         batch_size=batch_size, progress=progress)
 
     import keras
 
     return Prediction(
-        p_real=float(window_scores.mean()),
-        offset_s=float(round(grid[best], 6)),
-        confidence=confidence,
-        window_starts_s=[round(float(s) / clip.fps, 6) for s in starts],
-        window_scores=[float(s) for s in window_scores],
-        offsets_s=[round(float(o), 6) for o in grid],
-        offset_scores=[None if np.isnan(s) else float(s) for s in offset_scores],
+        p_real=scores.p_real,
+        offset_s=scores.offset_s,
+        confidence=scores.confidence,
+        window_starts_s=[round(float(s) / clip.fps, 6) for s in scores.window_starts],
+        window_scores=[float(s) for s in scores.window_scores],
+        offsets_s=[round(float(o), 6) for o in scores.offsets_s],
+        offset_scores=[None if np.isnan(s) else float(s) for s in scores.offset_scores],
         model=model_name,
         clip=clip.to_dict(),
         video=str(video_path),
         audio=audio_label,
         hop_s=hop_s,
         backend=keras.backend.backend(),
+        video_s=round(video_s, 4),
+        audio_s=round(audio_s, 4),
+        padded_s=round(scores.padded_s, 4),
+        warnings=warnings,
     )
 
 
-def _check_media(frames, waveform, clip, video_path, audio_label) -> None:
-    if len(frames) < clip.frames:
-        raise DataError(
-            f"{video_path}: video is {len(frames) / clip.fps:.2f} s long, shorter than one "
-            f"clip of the model ({clip.seconds:g} s)"
-        )
-    if len(waveform) < clip.samples:
-        raise DataError(
-            f"{audio_label}: audio is {len(waveform) / clip.sample_rate:.2f} s long, shorter "
-            f"than one clip of the model ({clip.seconds:g} s)"
-        )
+def score_media(model, frames: np.ndarray, waveform: np.ndarray, clip, *,
+                offsets: Sequence[float] = (0.0,), hop_s: float | None = None,
+                batch_size: int = 64, progress: bool = False) -> Scores:
+    """Score decoded ``frames`` (at ``clip.fps`` and size) against ``waveform`` (at
+    ``clip.sample_rate``), both starting at the same instant.
+
+    Windows of one clip slide every ``hop_s`` over the part both cover; each is scored with the
+    audio as given and with the audio read ``o`` seconds later for every candidate ``o`` in
+    ``offsets`` (0 is always added). A pair shorter than one clip is padded to one clip (the
+    last frame repeated, silence after the audio) and ``Scores.padded_s`` says by how much.
+    """
+    hop_s = clip.seconds / 2 if hop_s is None else float(hop_s)
+    if not hop_s > 0:
+        raise KerasVisError(f"hop must be positive, got {hop_s:g} s")
+    grid = np.union1d(np.asarray(offsets, dtype="float64").ravel(), [0.0])
+    if not np.all(np.isfinite(grid)):
+        raise KerasVisError(f"offsets must be finite numbers, got {grid.tolist()}")
+    frames, waveform, padded_s = _pad_to_clip(frames, waveform, clip)
+    starts = _window_starts(len(frames), len(waveform), clip, hop_s)
+    audio_starts, valid = _audio_starts(starts, grid, len(waveform), clip)
+
+    scores = np.full(valid.shape, np.nan)
+    window_index, offset_index = np.nonzero(valid)
+    scores[window_index, offset_index] = _score_pairs(
+        model, frames, waveform, starts=starts, window_index=window_index,
+        audio_starts=audio_starts[window_index, offset_index], clip=clip,
+        batch_size=batch_size, progress=progress,
+    )
+    zero = int(np.argmin(np.abs(grid)))
+    window_scores = scores[:, zero]
+    # An offset that no window can test (its audio would leave the track) stays NaN.
+    offset_scores = np.array(
+        [scores[column, j].mean() if column.any() else np.nan for j, column in enumerate(valid.T)]
+    )
+    best, confidence = _best_offset(grid, offset_scores, clip.fps)
+    return Scores(
+        p_real=float(window_scores.mean()), offset_s=float(round(grid[best], 6)),
+        confidence=confidence, window_starts=starts, window_scores=window_scores,
+        offsets_s=grid, offset_scores=offset_scores, padded_s=padded_s,
+    )
+
+
+def check_audio(waveform: np.ndarray, label: str) -> None:
+    """Refuse audio that holds NaN/inf samples or no sound, naming the file."""
+    if not np.all(np.isfinite(waveform)):
+        raise DataError(f"{label}: audio holds NaN/inf samples")
     rms = float(np.sqrt(np.mean(np.square(waveform, dtype="float64"))))
-    if not rms >= SILENCE_RMS:  # also catches NaN
+    if not rms >= SILENCE_RMS:
         raise DataError(
-            f"{audio_label}: audio is silent (RMS {rms:.2g}, below {SILENCE_RMS:g}); "
+            f"{label}: audio is silent (RMS {rms:.2g}, below {SILENCE_RMS:g}); "
             f"nothing to match against the video"
         )
+
+
+def length_warnings(video_s: float, audio_s: float, clip) -> list[str]:
+    """What to tell the user about the lengths: scored over the overlap, or padded."""
+    warnings = []
+    if abs(video_s - audio_s) > max(0.5, 0.1 * min(video_s, audio_s)):
+        warnings.append(
+            f"audio is {audio_s:.2f} s and video {video_s:.2f} s long: scored over the "
+            f"{min(video_s, audio_s):.2f} s both cover"
+        )
+    if min(video_s, audio_s) < clip.seconds:
+        warnings.append(
+            f"{min(video_s, audio_s):.2f} s is shorter than one clip of the model "
+            f"({clip.seconds:g} s): padded, so the score rests on less evidence"
+        )
+    return warnings
+
+
+def _pad_to_clip(frames, waveform, clip):
+    """Cut both to the part they share, padded to one clip when that is shorter."""
+    seconds = min(len(frames) / clip.fps, len(waveform) / clip.sample_rate)
+    if seconds >= clip.seconds:
+        return frames, waveform, 0.0
+    keep_frames = max(1, int(round(seconds * clip.fps)))
+    keep_samples = int(round(seconds * clip.sample_rate))
+    frames = frames[:keep_frames]
+    tail = np.repeat(frames[-1:], clip.frames - len(frames), axis=0)
+    silence = np.zeros((clip.samples - keep_samples, waveform.shape[1]), waveform.dtype)
+    return (np.concatenate([frames, tail]), np.concatenate([waveform[:keep_samples], silence]),
+            clip.seconds - seconds)
 
 
 def _window_starts(num_frames: int, num_samples: int, clip, hop_s: float) -> np.ndarray:

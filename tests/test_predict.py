@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -21,57 +20,10 @@ from keras_vis.predict import (
     offset_grid,
     predict,
 )
+from tests.media import event_sound, write_video
 from zoo.clip import clip_preset
 
 TINY = clip_preset("tiny")
-
-
-def write_video(path, seconds, fps, size, video_codec="libx264", audio_codec="aac",
-                sample_rate=44100, audio=True, seed=0):
-    """A video with a bright square on each event frame and a noise burst on each event sound."""
-    import av
-
-    rng = np.random.default_rng(seed)
-    height, width = size
-    events = np.sort(rng.uniform(0.1, seconds - 0.2, size=max(2, int(seconds * 2))))
-    with av.open(str(path), "w") as container:
-        vstream = container.add_stream(video_codec, rate=Fraction(fps).limit_denominator(1001))
-        vstream.width, vstream.height = width, height
-        vstream.pix_fmt = "yuvj420p" if video_codec == "mjpeg" else "yuv420p"
-        astream = None
-        if audio:
-            astream = container.add_stream(audio_codec, rate=sample_rate, layout="stereo")
-        for k in range(int(round(seconds * fps))):
-            image = np.full((height, width, 3), 40, np.uint8)
-            if np.any(np.abs(events - k / fps) < 0.05):
-                image[height // 4 : height // 2, width // 4 : width // 2] = 230
-            for packet in vstream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-                container.mux(packet)
-        for packet in vstream.encode():
-            container.mux(packet)
-        if astream is not None:
-            wave = event_sound(events, seconds, sample_rate, rng).T
-            for begin in range(0, wave.shape[1], 4096):
-                chunk = np.ascontiguousarray(wave[:, begin : begin + 4096])
-                frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
-                frame.sample_rate, frame.pts = sample_rate, begin
-                for packet in astream.encode(frame):
-                    container.mux(packet)
-            for packet in astream.encode():
-                container.mux(packet)
-    return path
-
-
-def event_sound(events, seconds, sample_rate, rng) -> np.ndarray:
-    """float32 (samples, 2): quiet noise with a decaying burst at each event time."""
-    n = int(seconds * sample_rate)
-    wave = 0.01 * rng.standard_normal((n, 2))
-    decay = np.exp(-np.arange(sample_rate // 20) / (sample_rate / 150))
-    for time_s in events:
-        i = int(time_s * sample_rate)
-        burst = decay[:, None] * rng.standard_normal((len(decay), 2))
-        wave[i : i + len(decay)] += 0.5 * burst[: n - i]
-    return wave.astype(np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -243,17 +195,62 @@ def test_video_without_audio_and_no_audio_file(model_path, media):
     assert len(result.window_scores) == 3
 
 
-def test_video_shorter_than_one_clip(model_path, tmp_path):
-    video = write_video(tmp_path / "blink.mp4", 1.0, 25, (64, 64))
-    with pytest.raises(DataError, match=r"blink\.mp4.*shorter than one clip"):
-        predict(video, model=model_path)
+def test_a_clip_shorter_than_the_window_is_padded_and_says_so(model_path, tmp_path):
+    video = write_video(tmp_path / "blink.mp4", 1.5, 25, (64, 64))
+    result = predict(video, model=model_path)
+    assert result.video_s == pytest.approx(1.5, abs=0.03)  # 38 frames at 25 fps
+    assert result.padded_s == pytest.approx(TINY.seconds - 1.5, abs=0.05)
+    assert len(result.window_scores) == 1 and 0.0 <= result.p_real <= 1.0
+    assert any("padded" in w for w in result.warnings)
+    assert "padded=" in result.line()
 
 
-def test_audio_shorter_than_one_clip(model_path, media, tmp_path):
+def test_short_audio_is_scored_over_the_overlap_with_a_warning(model_path, media, tmp_path):
     wav = tmp_path / "beep.wav"
     soundfile.write(wav, 0.3 * np.random.default_rng(0).standard_normal(16000), 16000)
-    with pytest.raises(DataError, match=r"beep\.wav.*shorter than one clip"):
+    result = predict(media["video"], wav, model=model_path)
+    assert result.audio_s == pytest.approx(1.0)
+    assert any("scored over the" in w for w in result.warnings)
+    assert result.padded_s == pytest.approx(1.0)
+
+
+def test_a_rotated_phone_clip_is_read_upright(tmp_path):
+    import av
+
+    from keras_vis.data.media import probe_video, read_video
+
+    path = tmp_path / "phone.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 32, "yuv420p"
+        # Stored sideways: the bright band is on the left of the stored frame; a player turns
+        # it 90 degrees clockwise (display rotation -90), which puts the band on top.
+        stream.set_display_rotation(-90)
+        image = np.full((32, 64, 3), 20, np.uint8)
+        image[:, :16] = 235
+        for _ in range(5):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    info = probe_video(path)
+    assert (info.width, info.height) == (32, 64)
+    frames = read_video(path, fps=10, size=(64, 32))
+    grey = frames[0].mean(axis=(1, 2))
+    assert grey[:12].mean() > 200 and grey[-40:].mean() < 60
+
+
+def test_nan_audio_and_a_directory_are_named(model_path, media, tmp_path):
+    wav = tmp_path / "broken.wav"
+    samples = 0.1 * np.random.default_rng(0).standard_normal((4 * 16000, 2))
+    samples[100] = np.nan
+    soundfile.write(wav, samples, 16000, subtype="FLOAT")
+    with pytest.raises(DataError, match=r"broken\.wav.*NaN/inf"):
         predict(media["video"], wav, model=model_path)
+    with pytest.raises(DataError, match=r"is a directory"):
+        predict(tmp_path, model=model_path)
+    with pytest.raises(DataError, match=r"audio .*is a directory"):
+        predict(media["video"], tmp_path, model=model_path)
 
 
 @pytest.mark.parametrize("level", [0.0, 1e-6])

@@ -28,9 +28,10 @@ def register(subparsers, parents) -> None:
     )
     p.add_argument(
         "--model",
-        metavar="PATH",
+        metavar="MODEL",
         default=None,
-        help="a .keras checkpoint (default: the model shipped in the package)",
+        help="a .keras checkpoint, a run folder, or onset_sync_baseline (default: the model "
+        "shipped in the package)",
     )
     p.add_argument("--json", action="store_true", help="print the whole prediction as JSON")
     p.add_argument(
@@ -49,6 +50,8 @@ def register(subparsers, parents) -> None:
         help="stride between scored windows (default: half a clip)",
     )
     p.add_argument("--batch-size", type=int, default=64, help="clips per model call (default 64)")
+    p.add_argument("--plot", metavar="PNG", default=None,
+                   help="also draw p_real over time and the score of every offset to PNG")
     p.set_defaults(func=main)
 
 
@@ -89,6 +92,12 @@ def main(args) -> int:
         batch_size=args.batch_size,
         progress=sys.stderr.isatty(),
     )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.plot:
+        from keras_vis.plot import prediction_figure
+
+        print(f"plot: {prediction_figure(result, args.plot)}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:

@@ -108,6 +108,9 @@ def probe_video(path: str | Path) -> VideoInfo:
         if first is None or frames <= 0:
             raise DataError(f"{path}: video has no frames")
         width, height = width or first.width, height or first.height
+        if int(round((getattr(first, "rotation", 0) or 0) / 90)) % 2:
+            # Shown upright, a sideways-stored frame swaps its width and height.
+            width, height = height, width
     return VideoInfo(
         fps=fps, width=int(width), height=int(height), frames=frames,
         duration=float(duration), codec=str(codec),
@@ -138,6 +141,15 @@ def probe_audio(path: str | Path) -> AudioInfo:
         sample_rate=int(info.samplerate), channels=int(info.channels),
         samples=int(info.frames), duration=info.frames / info.samplerate,
     )
+
+
+def _upright(frame) -> np.ndarray:
+    """A decoded frame as RGB, turned as its display matrix says (phone clips are stored
+    sideways with a rotation tag; players show them upright, and so do we)."""
+    rgb = frame.to_ndarray(format="rgb24")
+    turns = int(round((getattr(frame, "rotation", 0) or 0) / 90)) % 4
+    # ``rotation`` is counter-clockwise, as np.rot90 turns.
+    return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
 
 
 def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -213,7 +225,7 @@ def read_video(
                 if prev_frame is not None:
                     while k < count and abs(targets[k] - prev_time) <= abs(targets[k] - t):
                         if prev_rgb is None:
-                            prev_rgb = _resize(prev_frame.to_ndarray(format="rgb24"), (height, width))
+                            prev_rgb = _resize(_upright(prev_frame), (height, width))
                         out[k] = prev_rgb
                         k += 1
                 if k >= count:
@@ -227,7 +239,7 @@ def read_video(
                 raise DataError(
                     f"{path}: video ends at {last_end:.3f} s, asked up to {targets[-1]:.3f} s"
                 )
-            rgb = _resize(prev_frame.to_ndarray(format="rgb24"), (height, width))
+            rgb = _resize(_upright(prev_frame), (height, width))
             out[k:] = rgb
             k = count
         if k == 0:

@@ -1,0 +1,311 @@
+"""Real footage as the measure: score a model on videos with their own sound.
+
+The protocol is fixed, so figures compare across models and commits. For every clip:
+- ``aligned``: the clip's video with its own audio (label real);
+- ``shifted``: its audio lagging (+) and leading (-) the video by 0.5 s and 1.0 s, wherever the
+  clip keeps at least ``MIN_OVERLAP_S`` of overlap; video and audio are both cut to the overlap,
+  so no silence or edge gives the shift away (label fake);
+- ``swapped``: its video with the next clip's soundtrack (clips sorted by name, the last takes
+  the first's), both cut to the shorter of the two (label fake).
+Each pair is scored as ``predict`` scores a file (the model's window slides over it; p_real is
+the mean over windows; p_real > 0.5 says "real"). Reported: balanced accuracy (the mean of the
+accuracy on real and on fake pairs), ROC AUC over all pairs, and for aligned and shifted pairs
+the share whose estimated offset (searched over +-2 s) lies within 0.15 s of the truth; the
+same per kind of pair, and one row per pair.
+
+No fitting of any kind happens here: the clips measure a model, they never tune it.
+
+Example:
+>>> from keras_vis import evaluate
+>>> report = evaluate("default", clips="my-clips/")          # doctest: +SKIP
+>>> report.metrics["balanced_accuracy"]                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from keras_vis.errors import DataError
+
+SHIFTS_S = (-1.0, -0.5, 0.5, 1.0)
+MIN_OVERLAP_S = 2.0
+OFFSET_TOLERANCE_S = 0.15
+MAX_OFFSET_S = 2.0
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
+KINDS = ("aligned", "shifted", "swapped")
+
+
+@dataclasses.dataclass
+class Clip:
+    """One decoded clip at the model's clip spec: ``frames`` from t = 0 and its own audio."""
+
+    name: str
+    frames: np.ndarray
+    waveform: np.ndarray
+    fps: float
+    sample_rate: int
+
+    @property
+    def seconds(self) -> float:
+        return min(len(self.frames) / self.fps, len(self.waveform) / self.sample_rate)
+
+
+@dataclasses.dataclass(frozen=True)
+class PairSpec:
+    """Video of ``video`` from ``video_start_s`` with audio of ``audio`` from
+    ``audio_start_s``, ``seconds`` long. ``shift_s``: how much the audio lags (+) or leads (-)
+    the video; ``None`` for a swapped soundtrack."""
+
+    kind: str
+    video: str
+    audio: str
+    video_start_s: float
+    audio_start_s: float
+    seconds: float
+    shift_s: float | None
+
+    @property
+    def label(self) -> int:
+        return int(self.kind == "aligned")
+
+
+@dataclasses.dataclass
+class Evaluation:
+    """``metrics``: the summary (see the module docstring); ``pairs``: one dict per scored pair;
+    ``clips``: one dict per clip (its pairs' scores side by side); ``skipped``: clips that could
+    not be read, with the reason."""
+
+    metrics: dict
+    pairs: list[dict]
+    clips: list[dict]
+    skipped: list[dict]
+    model: str
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def results_columns(self) -> dict:
+        """The real-clip cells of a results row."""
+        m = self.metrics
+        return {
+            "real_balanced_accuracy": _round(m["balanced_accuracy"]),
+            "real_auc": _round(m["auc"]),
+            "real_offset_ok": _round(m["offset_ok"]),
+            "real_clips": m["clips"],
+        }
+
+
+def find_clips(folders: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    """Every video file directly in ``folders`` (one folder or several), sorted by name."""
+    if isinstance(folders, (str, os.PathLike)):
+        folders = [folders]
+    found = []
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            raise DataError(f"{folder}: clips folder not found")
+        found += [p for p in folder.iterdir()
+                  if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES]
+    if not found:
+        raise DataError(f"no video files ({', '.join(VIDEO_SUFFIXES)}) in "
+                        f"{', '.join(map(str, folders))}")
+    return sorted(found, key=lambda p: (p.name, str(p)))
+
+
+def load_clips(paths: Iterable[Path], clip) -> tuple[list[Clip], list[dict]]:
+    """Decode each file at ``clip``'s fps, size and rate; a file that cannot be read (or has no
+    sound) is reported in the second list and left out."""
+    from keras_vis.data.media import read_audio, read_video
+    from keras_vis.predict import check_audio
+
+    loaded, skipped = [], []
+    for path in paths:
+        try:
+            frames = read_video(path, fps=clip.fps, size=(clip.height, clip.width))
+            waveform = read_audio(path, sample_rate=clip.sample_rate, channels=clip.channels)
+            check_audio(waveform, str(path))
+        except DataError as error:
+            skipped.append({"clip": path.name, "reason": str(error)})
+            continue
+        loaded.append(Clip(path.name, frames, waveform, clip.fps, clip.sample_rate))
+    return loaded, skipped
+
+
+def protocol_pairs(clips: Sequence[Clip]) -> list[PairSpec]:
+    """The protocol's pairs for ``clips`` (see the module docstring), in a fixed order."""
+    pairs = []
+    for i, clip in enumerate(clips):
+        length = clip.seconds
+        pairs.append(PairSpec("aligned", clip.name, clip.name, 0.0, 0.0, length, 0.0))
+        for shift in SHIFTS_S:
+            # The video starts on a frame boundary; the audio, sample-exact, ``shift`` earlier.
+            video_start = math.ceil(max(shift, 0.0) * clip.fps - 1e-9) / clip.fps
+            audio_start = video_start - shift
+            overlap = min(len(clip.frames) / clip.fps - video_start,
+                          len(clip.waveform) / clip.sample_rate - audio_start)
+            if overlap >= MIN_OVERLAP_S - 1e-9:
+                pairs.append(PairSpec("shifted", clip.name, clip.name, video_start,
+                                      audio_start, overlap, shift))
+        if len(clips) > 1:
+            other = clips[(i + 1) % len(clips)]
+            pairs.append(PairSpec("swapped", clip.name, other.name, 0.0, 0.0,
+                                  min(length, other.seconds), None))
+    return pairs
+
+
+def cut(pair: PairSpec, clips: dict[str, Clip]) -> tuple[np.ndarray, np.ndarray]:
+    """The frames and waveform of one pair."""
+    video, audio = clips[pair.video], clips[pair.audio]
+    first = int(round(pair.video_start_s * video.fps))
+    frames = video.frames[first: first + int(round(pair.seconds * video.fps))]
+    begin = int(round(pair.audio_start_s * audio.sample_rate))
+    waveform = audio.waveform[begin: begin + int(round(pair.seconds * audio.sample_rate))]
+    return frames, waveform
+
+
+def evaluate(
+    model=None,
+    clips: str | os.PathLike | Sequence[str | os.PathLike] = (),
+    *,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> Evaluation:
+    """Score ``model`` on the videos in ``clips`` (a folder or several) with the protocol above.
+
+    ``model``: anything ``keras_vis.predict.load_model`` takes (``None`` / ``"default"``, a
+    ``.keras`` file, a run folder, a zoo model name, a ``keras.Model``). Raises ``DataError``
+    when no clip can be read; a clip that cannot be read is reported in ``skipped``.
+    """
+    from keras_vis.predict import load_model, offset_grid, score_media
+    from zoo import registry
+
+    keras_model, name = load_model(model)
+    clip = registry.clip_of(keras_model)
+    loaded, skipped = load_clips(find_clips(clips), clip)
+    for item in skipped:
+        print(f"skipped {item['clip']}: {item['reason']}", file=sys.stderr)
+    if not loaded:
+        raise DataError(f"none of the clips in {clips} could be read")
+    by_name = {c.name: c for c in loaded}
+    grid = offset_grid(-MAX_OFFSET_S, MAX_OFFSET_S, clip.fps)
+    specs = protocol_pairs(loaded)
+    rows = []
+    from keras_vis.progress import Progress
+
+    with Progress(len(specs), "evaluating", quiet=not progress) as bar:
+        for spec in specs:
+            frames, waveform = cut(spec, by_name)
+            # The offset search only matters where there is a true offset to find.
+            offsets = grid if spec.shift_s is not None else (0.0,)
+            scores = score_media(keras_model, frames, waveform, clip, offsets=offsets,
+                                 batch_size=batch_size)
+            row = {**dataclasses.asdict(spec), "label": spec.label,
+                   "p_real": round(scores.p_real, 6), "padded_s": round(scores.padded_s, 4)}
+            if spec.shift_s is not None:
+                row["offset_s"] = scores.offset_s
+                row["offset_ok"] = bool(abs(scores.offset_s - spec.shift_s)
+                                        <= OFFSET_TOLERANCE_S + 1e-9)
+            rows.append(row)
+            bar.advance()
+    return Evaluation(metrics=summarize(rows, len(loaded)), pairs=rows,
+                      clips=_per_clip(rows), skipped=skipped, model=name)
+
+
+def summarize(rows: Sequence[dict], clips: int) -> dict:
+    """Balanced accuracy, AUC, offset share, and the same per kind of pair."""
+    labels = np.array([r["label"] for r in rows])
+    scores = np.array([r["p_real"] for r in rows])
+    said_real = scores > 0.5
+    real, fake = labels == 1, labels == 0
+    shifted = [r for r in rows if r["kind"] == "shifted"]
+    metrics = {
+        "clips": clips,
+        "pairs": len(rows),
+        "balanced_accuracy": _mean_of([said_real[real].mean() if real.any() else np.nan,
+                                       (~said_real[fake]).mean() if fake.any() else np.nan]),
+        "auc": roc_auc(labels, scores),
+        "offset_ok": (float(np.mean([r["offset_ok"] for r in shifted])) if shifted
+                      else float("nan")),
+    }
+    for kind in KINDS:
+        chosen = [r for r in rows if r["kind"] == kind]
+        correct = [(r["p_real"] > 0.5) == bool(r["label"]) for r in chosen]
+        metrics[f"{kind}_pairs"] = len(chosen)
+        metrics[f"{kind}_accuracy"] = float(np.mean(correct)) if chosen else float("nan")
+        metrics[f"{kind}_mean_p_real"] = (float(np.mean([r["p_real"] for r in chosen]))
+                                          if chosen else float("nan"))
+    aligned_offsets = [r for r in rows if r["kind"] == "aligned" and "offset_ok" in r]
+    metrics["aligned_offset_ok"] = (float(np.mean([r["offset_ok"] for r in aligned_offsets]))
+                                    if aligned_offsets else float("nan"))
+    return metrics
+
+
+def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve (ties count half); NaN without both classes."""
+    from scipy.stats import rankdata
+
+    labels = np.asarray(labels).astype(bool)
+    positives, negatives = labels.sum(), (~labels).sum()
+    if not positives or not negatives:
+        return float("nan")
+    ranks = rankdata(scores)
+    return float((ranks[labels].sum() - positives * (positives + 1) / 2)
+                 / (positives * negatives))
+
+
+def _per_clip(rows: Sequence[dict]) -> list[dict]:
+    table: dict[str, dict] = {}
+    for r in rows:
+        entry = table.setdefault(r["video"], {"clip": r["video"], "seconds": 0.0})
+        if r["kind"] == "aligned":
+            entry["seconds"] = round(r["seconds"], 3)
+            entry["aligned_p_real"] = r["p_real"]
+            entry["aligned_offset_s"] = r.get("offset_s")
+        elif r["kind"] == "swapped":
+            entry["swapped_p_real"] = r["p_real"]
+        else:
+            entry[f"shift_{r['shift_s']:+g}_p_real"] = r["p_real"]
+            entry[f"shift_{r['shift_s']:+g}_offset_s"] = r["offset_s"]
+    return list(table.values())
+
+
+def _mean_of(values) -> float:
+    values = [v for v in values if not np.isnan(v)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _round(value: float) -> float | str:
+    return "" if value is None or np.isnan(value) else round(float(value), 4)
+
+
+def format_report(report: Evaluation) -> str:
+    """The summary and the per-kind figures as a short text table."""
+    m = report.metrics
+    lines = [
+        f"model {report.model}: {m['clips']} clips, {m['pairs']} pairs"
+        + (f" ({len(report.skipped)} clips skipped)" if report.skipped else ""),
+        f"balanced accuracy {m['balanced_accuracy']:.3f}   AUC {m['auc']:.3f}   "
+        f"offset within {OFFSET_TOLERANCE_S:g} s: {_percent(m['offset_ok'])} of shifted pairs",
+        "",
+        f"{'kind':<9} {'pairs':>5} {'accuracy':>8} {'mean p_real':>11}",
+    ]
+    for kind in KINDS:
+        lines.append(f"{kind:<9} {m[f'{kind}_pairs']:>5} {_fixed(m[f'{kind}_accuracy']):>8} "
+                     f"{_fixed(m[f'{kind}_mean_p_real']):>11}")
+    return "\n".join(lines)
+
+
+def _fixed(value: float) -> str:
+    return "-" if np.isnan(value) else f"{value:.3f}"
+
+
+def _percent(value: float) -> str:
+    return "-" if np.isnan(value) else f"{100 * value:.0f} %"
+
+

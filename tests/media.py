@@ -1,0 +1,55 @@
+"""Short media files made inside tests: videos whose events are visible and audible together."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+
+def write_video(path, seconds, fps, size, video_codec="libx264", audio_codec="aac",
+                sample_rate=44100, audio=True, seed=0):
+    """A video with a bright square on each event frame and a noise burst on each event sound."""
+    import av
+
+    rng = np.random.default_rng(seed)
+    height, width = size
+    events = np.sort(rng.uniform(0.1, seconds - 0.2, size=max(2, int(seconds * 2))))
+    with av.open(str(path), "w") as container:
+        vstream = container.add_stream(video_codec, rate=Fraction(fps).limit_denominator(1001))
+        vstream.width, vstream.height = width, height
+        vstream.pix_fmt = "yuvj420p" if video_codec == "mjpeg" else "yuv420p"
+        astream = None
+        if audio:
+            astream = container.add_stream(audio_codec, rate=sample_rate, layout="stereo")
+        for k in range(int(round(seconds * fps))):
+            image = np.full((height, width, 3), 40, np.uint8)
+            if np.any(np.abs(events - k / fps) < 0.05):
+                image[height // 4 : height // 2, width // 4 : width // 2] = 230
+            for packet in vstream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in vstream.encode():
+            container.mux(packet)
+        if astream is not None:
+            wave = event_sound(events, seconds, sample_rate, rng).T
+            for begin in range(0, wave.shape[1], 4096):
+                chunk = np.ascontiguousarray(wave[:, begin : begin + 4096])
+                frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+                frame.sample_rate, frame.pts = sample_rate, begin
+                for packet in astream.encode(frame):
+                    container.mux(packet)
+            for packet in astream.encode():
+                container.mux(packet)
+    return path
+
+
+def event_sound(events, seconds, sample_rate, rng) -> np.ndarray:
+    """float32 (samples, 2): quiet noise with a decaying burst at each event time."""
+    n = int(seconds * sample_rate)
+    wave = 0.01 * rng.standard_normal((n, 2))
+    decay = np.exp(-np.arange(sample_rate // 20) / (sample_rate / 150))
+    for time_s in events:
+        i = int(time_s * sample_rate)
+        burst = decay[:, None] * rng.standard_normal((len(decay), 2))
+        wave[i : i + len(decay)] += 0.5 * burst[: n - i]
+    return wave.astype(np.float32)

@@ -1,0 +1,114 @@
+"""Learning-free onset signals and their lag correlation, as layers with no weights.
+
+``VisualOnsets`` turns frames into one value per frame: how much the motion energy drops there
+(a striker moves fast and stops at the surface when the sound starts). ``AudioOnsets`` turns a
+waveform into one value per video frame: the largest rise of log energy within that frame.
+``LagAgreement`` scores how much better the two line up at lag 0 than at any other lag.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class VisualOnsets(keras.layers.Layer):
+    """uint8 ``(B, T, H, W, 3)`` -> ``(B, T)``: the drop of mean absolute frame difference.
+
+    ``m[i] = mean |grey[i + 1] - grey[i]|`` sits between frames i and i + 1; its drop
+    ``max(m[i - 1] - m[i], 0)`` is placed at frame i (as ``check-sync`` does); the first and
+    last frames get 0.
+    """
+
+    def call(self, video):
+        grey = ops.mean(ops.cast(video, "float32"), axis=-1) / 255.0
+        motion = ops.mean(ops.abs(grey[:, 1:] - grey[:, :-1]), axis=(2, 3))
+        drop = ops.relu(motion[:, :-1] - motion[:, 1:])
+        zero = ops.zeros_like(drop[:, :1])
+        return ops.concatenate([zero, drop, zero], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1])
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class AudioOnsets(keras.layers.Layer):
+    """float ``(B, S, C)`` -> ``(B, frames)``: per video frame, the largest rise of log energy.
+
+    The waveform is cut into ``frames * steps_per_frame`` short steps; a rise is the log energy
+    of a step minus that of the step before the previous one, so a sound starting anywhere in a
+    frame shows in that frame. The log is floored at the clip's quietest steps, so room tone
+    does not rise.
+    """
+
+    def __init__(self, frames: int, steps_per_frame: int = 8, **kwargs):
+        super().__init__(**kwargs)
+        self.frames = int(frames)
+        self.steps_per_frame = int(steps_per_frame)
+
+    def call(self, audio):
+        steps = self.frames * self.steps_per_frame
+        samples = audio.shape[1]
+        hop = samples // steps
+        mono = ops.mean(ops.cast(audio, "float32"), axis=-1)[:, : steps * hop]
+        energy = ops.mean(ops.square(ops.reshape(mono, (-1, steps, hop))), axis=-1)
+        floor = ops.mean(energy, axis=1, keepdims=True) * 0.01 + 1e-8
+        level = ops.log(energy + floor)
+        rise = ops.relu(level[:, 2:] - level[:, :-2])
+        rise = ops.concatenate([ops.zeros_like(rise[:, :2]), rise], axis=1)
+        per_frame = ops.reshape(rise, (-1, self.frames, self.steps_per_frame))
+        return ops.max(per_frame, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.frames)
+
+    def get_config(self):
+        return {**super().get_config(), "frames": self.frames,
+                "steps_per_frame": self.steps_per_frame}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class LagAgreement(keras.layers.Layer):
+    """Two ``(B, T)`` onset signals -> p_real ``(B, 1)``: does lag 0 beat every other lag?
+
+    For each lag ``L`` in ``[-max_lag, max_lag]`` frames, the Pearson correlation of the video
+    signal with the audio signal moved by ``L`` over their overlap. The margin is the best
+    correlation within ``tolerance`` frames of lag 0 minus the best one further away, and
+    ``p_real = sigmoid(sharpness * margin)``: above 0.5 exactly when the signals agree best
+    near lag 0. No constant is fitted to any data; a flat signal (no event) gives 0.5.
+    """
+
+    def __init__(self, max_lag: int, tolerance: int = 1, sharpness: float = 10.0, **kwargs):
+        super().__init__(**kwargs)
+        self.max_lag = int(max_lag)
+        self.tolerance = int(tolerance)
+        self.sharpness = float(sharpness)
+
+    def call(self, inputs):
+        video, audio = inputs
+        frames = video.shape[1]
+        near, far = [], []
+        for lag in range(-self.max_lag, self.max_lag + 1):
+            # Positive lag: the audio lags the video (sound at frame t + lag).
+            v = video[:, max(0, -lag): frames - max(0, lag)]
+            a = audio[:, max(0, lag): frames - max(0, -lag)]
+            (near if abs(lag) <= self.tolerance else far).append(_pearson(v, a))
+        best_near = ops.max(ops.stack(near, axis=1), axis=1, keepdims=True)
+        best_far = ops.max(ops.stack(far, axis=1), axis=1, keepdims=True)
+        return ops.sigmoid(self.sharpness * (best_near - best_far))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "max_lag": self.max_lag, "tolerance": self.tolerance,
+                "sharpness": self.sharpness}
+
+
+def _pearson(x, y):
+    """Correlation of two ``(B, n)`` signals along the second axis; 0 where one is flat."""
+    x = x - ops.mean(x, axis=1, keepdims=True)
+    y = y - ops.mean(y, axis=1, keepdims=True)
+    norm = ops.sqrt(ops.sum(x * x, axis=1) * ops.sum(y * y, axis=1))
+    return ops.sum(x * y, axis=1) / (norm + 1e-8)
