@@ -5,6 +5,7 @@ Imports keras at module level: import this only after the backend is chosen.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import keras
 import pandas as pd
 
-from keras_vis.errors import DataError
+from keras_vis.errors import DataError, KerasVisError
 
 
 def read_history(history_path: Path) -> pd.DataFrame:
@@ -82,3 +83,37 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             scores = history["val_accuracy"].to_numpy()
             self.best = float(scores.max())
             self.wait = int(len(scores) - 1 - scores.argmax())
+
+
+class TrainingDiverged(KerasVisError):
+    """The loss became nan or infinite: the run stopped and wrote no results row."""
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Stops training with ``TrainingDiverged`` when an epoch's loss is nan or infinite.
+
+    ``keras.callbacks.TerminateOnNaN`` only sets ``stop_training``: the epoch still ends, so the
+    backup and the best checkpoint may save the broken weights, and the run goes on to test and
+    append a results row. This raises instead, from ``on_epoch_end``; placed first among the
+    callbacks, it runs before any other sees the epoch, so history.csv, the checkpoint and the
+    backup keep the last good epoch. It checks at epoch end (the mean loss is nan when any batch
+    was): a per-batch hook would turn off Keras' asynchronous batch dispatch and slow every run.
+    """
+
+    def __init__(self, where: str, hint: str = ""):
+        super().__init__()
+        self.where = where
+        self.hint = hint
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key in ("loss", "val_loss"):
+            value = (logs or {}).get(key)
+            if value is None:
+                continue
+            value = float(keras.ops.convert_to_numpy(value))
+            if not math.isfinite(value):
+                raise TrainingDiverged(
+                    f"{self.where}: the {'validation ' if key == 'val_loss' else ''}loss became "
+                    f"{value} in epoch {epoch + 1}; training stopped and no results row was "
+                    f"written (the run folder keeps the last finished epoch). {self.hint}".rstrip()
+                )

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import tomllib
 import types
 import typing
 from pathlib import Path
 from typing import Any
 
+# The augmentation switches are defined once, by the augmenter (numpy only; no keras).
+from keras_vis.data.augment import SWITCHES as AUGMENTATIONS
 from keras_vis.errors import ConfigError
 
 TASKS = ("correspondence", "sync", "mixed")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine")
-STYLES = ("studio", "outdoor")
-AUGMENTATIONS = ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq")
+from keras_vis.data.synthetic import STYLES  # noqa: E402  (one list, the generator's)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,12 +96,22 @@ class TrainConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class EvalConfig:
+    """Real footage scored at the end of the run (``keras_vis.evaluate``'s protocol): folders of
+    videos with their own sound. Never trained on. A folder that is missing when the run ends
+    leaves the real-clip columns empty, with a warning: no run needs them to train."""
+
+    clips: list = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
 class ExperimentConfig:
     name: str = "experiment"
     description: str = ""
     model: ModelConfig = ModelConfig()
     data: DataConfig = DataConfig()
     train: TrainConfig = TrainConfig()
+    eval: EvalConfig = EvalConfig()
 
     @classmethod
     def from_dict(cls, raw: dict, source: str = "<config>") -> "ExperimentConfig":
@@ -150,7 +162,10 @@ def apply_override(raw: dict, item: str, source: str) -> None:
 
 def _build(cls, raw: Any, source: str, prefix: str):
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: {prefix or 'config'} must be a table, got {raw!r}")
+        raise ConfigError(
+            f"{source}: {prefix.rstrip('.') or 'config'} must be a table, "
+            f"got {type(raw).__name__} {raw!r}"
+        )
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
@@ -167,10 +182,7 @@ def _build(cls, raw: Any, source: str, prefix: str):
 def _coerce(hint, value, source: str, key: str):
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        options = [h for h in typing.get_args(hint) if h is not type(None)]
-        if value is None or value == "none":
-            return None
-        return _coerce(options[0], value, source, key)
+        return _coerce_union(hint, value, source, key)
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, source, prefix=f"{key}.")
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
@@ -180,7 +192,57 @@ def _coerce(hint, value, source: str, key: str):
         raise ConfigError(
             f"{source}: {key} must be {expected.__name__}, got {type(value).__name__} {value!r}"
         )
+    _check_finite(value, source, key)
     return value
+
+
+def _coerce_union(hint, value, source: str, key: str):
+    """``A | B | None``: None (Python's; TOML has no null) is None when allowed; otherwise
+    each type is tried in order. A string is never read as None: ``"none"`` stays a string
+    where a string is allowed and is an error elsewhere."""
+    args = typing.get_args(hint)
+    options = [h for h in args if h is not type(None)]
+    optional = len(options) < len(args)
+    if value is None and optional:
+        return None
+    errors = []
+    for option in options:
+        try:
+            return _coerce(option, value, source, key)
+        except ConfigError as error:
+            errors.append((option, error))
+    for option, error in errors:
+        # A table meant for a table type: its own error (an unknown nested key) says more.
+        if len(errors) == 1 or (isinstance(value, dict)
+                                and (option is dict or dataclasses.is_dataclass(option))):
+            raise _with_unset_hint(error, value, optional) from None
+    allowed = " or ".join(
+        "a table" if option is dict or dataclasses.is_dataclass(option) else option.__name__
+        for option in options
+    )
+    raise _with_unset_hint(
+        ConfigError(f"{source}: {key} must be {allowed}, got {type(value).__name__} {value!r}"),
+        value, optional,
+    ) from None
+
+
+def _with_unset_hint(error: ConfigError, value, optional: bool) -> ConfigError:
+    if optional and isinstance(value, str) and value.strip().lower() in ("none", "null", ""):
+        return ConfigError(f"{error} (a string never means 'unset': leave the key out)")
+    return error
+
+
+def _check_finite(value, source: str, key: str) -> None:
+    """nan and inf (valid TOML floats) are no setting: reject them anywhere, also inside tables
+    such as ``model.overrides``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{source}: {key} must be a finite number, got {value!r}")
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _check_finite(item, source, f"{key}.{name}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_finite(item, source, f"{key}[{index}]")
 
 
 def _check_values(config: ExperimentConfig, source: str) -> None:
@@ -205,8 +267,11 @@ def _check_values(config: ExperimentConfig, source: str) -> None:
     for key in ("epochs", "batch_size", "workers"):
         if getattr(train, key) < 1:
             fail(f"train.{key}", "must be at least 1")
-    if train.learning_rate <= 0:
-        fail("train.learning_rate", "must be positive")
+    for key in ("train_pairs_per_recording", "eval_pairs_per_recording"):
+        if getattr(data, key) < 1:
+            fail(f"data.{key}", f"must be at least 1, got {getattr(data, key)}")
+    if not 0 < train.learning_rate < math.inf:  # also nan, for a config built in Python
+        fail("train.learning_rate", f"must be a positive finite number, got {train.learning_rate}")
     if not 0 < data.val_fraction < 1 or not 0 < data.test_fraction < 1:
         fail("data.val_fraction/test_fraction", "must lie between 0 and 1")
     if not 0 < data.sync_offset_min_s < data.sync_offset_max_s:
@@ -217,6 +282,8 @@ def _check_values(config: ExperimentConfig, source: str) -> None:
         fail("data.windows", f"unknown windows {data.windows!r} (known: {', '.join(WINDOWS)})")
     if data.sync_tolerance_s >= data.sync_offset_min_s:
         fail("data.sync_tolerance_s", "must be smaller than sync_offset_min_s")
+    if any(not isinstance(folder, str) or not folder for folder in config.eval.clips):
+        fail("eval.clips", "must be a list of folder paths")
     _check_model(config.model, source)
 
 
@@ -235,3 +302,50 @@ def _check_model(model: ModelConfig, source: str) -> None:
             f"{source}: model.preset: unknown preset {model.preset!r} for {model.name} "
             f"(known: {', '.join(presets)})"
         )
+    _check_overrides(model, presets, source)
+
+
+def _check_overrides(model: ModelConfig, presets: dict, source: str) -> None:
+    """``model.overrides`` may only name options of the model's builder (else zoo.build would
+    fail after the data work; a typo would never train)."""
+    import difflib
+
+    from zoo import registry
+    from zoo.preset import FUSIONS
+
+    parameters = getattr(registry, "parameters", None)
+    if parameters is not None:
+        known = set(parameters(model.name))
+    else:
+        # zoo lists no builder's parameters publicly: every option its presets set is one, and
+        # so is every parameter of the builder where it follows the layout of zoo/models/
+        # (the function zoo.models.<name>.<name>).
+        known = {option for preset in presets.values() for option in preset.kwargs()}
+        known |= _builder_parameters(model.name)
+    for option in sorted(set(model.overrides) - known):
+        close = difflib.get_close_matches(option, sorted(known), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ConfigError(
+            f"{source}: model.overrides.{option}: unknown option for {model.name} "
+            f"({hint}known: {', '.join(sorted(known))})"
+        )
+    fusion = model.overrides.get("fusion", FUSIONS[0])
+    if fusion not in FUSIONS:
+        raise ConfigError(
+            f"{source}: model.overrides.fusion: unknown fusion {fusion!r} "
+            f"(known: {', '.join(FUSIONS)})"
+        )
+
+
+def _builder_parameters(name: str) -> set[str]:
+    import importlib
+    import inspect
+
+    try:
+        builder = getattr(importlib.import_module(f"zoo.models.{name}"), name, None)
+    except ImportError:
+        return set()
+    if not callable(builder):
+        return set()
+    return {p.name for p in inspect.signature(builder).parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}

@@ -8,8 +8,10 @@ Example (trains a tiny model on the built-in synthetic recordings):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
+import hashlib
 import json
 import os
 import shlex
@@ -19,9 +21,12 @@ from pathlib import Path
 
 from keras_vis.config import ExperimentConfig
 from keras_vis.errors import ConfigError, DataError, KerasVisError
-from keras_vis.results import write_text_atomic
+from keras_vis.results import check_writable, write_text_atomic
 
 RUN_FILES = ("config.json", "history.csv", "best.keras", "metrics.json")
+# Written when training is over (every epoch, or an early stop): a rerun after a failure in the
+# test step goes straight to testing the best checkpoint instead of training again.
+TRAINED_FILE = "trained.json"
 
 
 @dataclasses.dataclass
@@ -47,8 +52,18 @@ def run(
 
     ``config`` is a config object or a TOML path; ``overrides`` are ``key=value`` strings
     (the same as ``--set`` on the command line). Running the same command again after a
-    kill resumes the unfinished run from its last completed epoch.
+    kill resumes the unfinished run from its last completed epoch (or, when training had
+    finished, goes straight to the test step). While it runs, the same config on the same
+    backend cannot be started a second time: that run refuses at once (``run_lock``).
     """
+    with contextlib.ExitStack() as held:
+        return _run(config, overrides=overrides, distribute=distribute, runs_dir=runs_dir,
+                    results_path=results_path, command=command, verbose=verbose, held=held)
+
+
+def _run(config, *, overrides, distribute, runs_dir, results_path, command, verbose,
+         held: contextlib.ExitStack) -> RunResult:
+    """``run``'s body; what it enters into ``held`` (the run lock) is released when it ends."""
     if not isinstance(config, ExperimentConfig):
         path = str(config)
         config = ExperimentConfig.from_toml(config, overrides)
@@ -60,11 +75,16 @@ def run(
 
     import zoo
     from keras_vis.callbacks import (
-        BestCheckpoint, EpochTimer, ResumableEarlyStopping, read_history,
+        BestCheckpoint, EpochTimer, ResumableEarlyStopping, StopOnNaN, read_history,
     )
     from keras_vis.data import AVPairs, prepare
 
     backend = keras.backend.backend()
+    # Before any data work: the run must be able to write its results, and no identical run may
+    # be in progress (the two would share one run folder and interleave its history).
+    check_writable(results_path, "results table")
+    check_writable(runs_dir, "runs folder")
+    held.enter_context(_hold_run_lock(Path(runs_dir), config, backend, distribute))
     # The code that trains is the code at start: later edits to the checkout must not be
     # credited with this run's numbers.
     commit = _git_commit()
@@ -102,6 +122,7 @@ def run(
     test_ds = AVPairs(test_cache, test_recordings, split_name="test", **evaluation)
 
     run_dir = _run_folder(Path(runs_dir), config, backend)
+    check_writable(run_dir, "run folder")
     print(f"run folder: {run_dir}", file=sys.stderr)
     model = zoo.build(config.model.name, config.model.preset, **config.model.overrides)
     model.compile(
@@ -110,7 +131,8 @@ def run(
         metrics=["accuracy", keras.metrics.AUC(name="auc")],
     )
     history_path = run_dir / "history.csv"
-    start_epoch = _reconcile_history(run_dir)
+    trained = (run_dir / TRAINED_FILE).exists() and (run_dir / "best.keras").exists()
+    start_epoch = 0 if trained else _reconcile_history(run_dir)
     best = BestCheckpoint(run_dir / "best.keras", history_path)
     callbacks = [
         EpochTimer(),
@@ -121,23 +143,34 @@ def run(
     ]
     if config.train.early_stopping_patience:
         callbacks.insert(0, ResumableEarlyStopping(history_path, config.train.early_stopping_patience))
+    # First: a nan loss stops the run before any other callback records the broken epoch.
+    callbacks.insert(0, StopOnNaN(
+        str(run_dir), f"Try a lower train.learning_rate (now {config.train.learning_rate:g})."
+    ))
 
-    if start_epoch:
-        print(f"resuming {run_dir} after epoch {start_epoch}", file=sys.stderr)
-        train_ds.set_epoch(start_epoch)
-    model.fit(
-        train_ds,
-        validation_data=val_ds,
-        epochs=config.train.epochs,
-        callbacks=callbacks,
-        verbose=_verbosity(verbose),
-    )
+    if trained:
+        print(f"{run_dir}: training had finished; going straight to the test step",
+              file=sys.stderr)
+    else:
+        if start_epoch:
+            print(f"resuming {run_dir} after epoch {start_epoch}", file=sys.stderr)
+            train_ds.set_epoch(start_epoch)
+        model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=config.train.epochs,
+            callbacks=callbacks,
+            verbose=_verbosity(verbose),
+        )
     if not best.path.exists():
         raise KerasVisError(f"{run_dir}: training ended without a checkpoint (no epoch finished)")
+    if not trained:
+        _write_json(run_dir / TRAINED_FILE, {"epochs": len(read_history(history_path))})
 
     best_model = keras.saving.load_model(best.path)
     test = best_model.evaluate(test_ds, return_dict=True, verbose=0)
     metrics = _metrics(read_history(history_path), test, len(train_ds) * config.train.batch_size)
+    metrics.update(evaluate_real_clips(best_model, config.eval.clips, run_dir))
     row = _results_row(config, backend, metrics, model, root, test_root, cache, test_cache,
                        run_dir, command, commit)
     from keras_vis.results import append_result
@@ -150,6 +183,27 @@ def run(
         file=sys.stderr,
     )
     return RunResult(run_dir=run_dir, metrics=metrics, row=row)
+
+
+def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
+    """The real-clip cells of the results row (empty when no folder is configured or found);
+    the whole report goes to ``run_dir/real_clips.json``."""
+    from keras_vis.evaluate import evaluate
+    from keras_vis.results import REAL_COLUMNS
+
+    empty = dict.fromkeys(REAL_COLUMNS, "")
+    present = [folder for folder in folders if Path(folder).is_dir()]
+    for folder in sorted(set(folders) - set(present)):
+        print(f"warning: eval.clips folder {folder} not found; real-clip columns left empty",
+              file=sys.stderr)
+    if not present or len(present) != len(folders):
+        return empty
+    report = evaluate(model, present)
+    _write_json(run_dir / "real_clips.json", report.to_dict())
+    m = report.metrics
+    print(f"real clips: balanced accuracy {m['balanced_accuracy']:.3f} AUC {m['auc']:.3f} "
+          f"({m['clips']} clips, {m['pairs']} pairs)", file=sys.stderr)
+    return report.results_columns()
 
 
 def ensure_dataset(dataset, key: str) -> Path:
@@ -180,6 +234,50 @@ def ensure_dataset(dataset, key: str) -> Path:
     root.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staging, root)
     return root
+
+
+def run_lock(runs_dir: str | Path, config: ExperimentConfig, backend: str):
+    """The lock a run of exactly this config on ``backend`` holds while it runs (a
+    ``filelock.FileLock`` on ``runs_dir/<name>/.<backend>-<hash of the config>.lock``)."""
+    import filelock
+
+    resolved = json.dumps({**config.to_dict(), "backend": backend}, sort_keys=True, default=str)
+    digest = hashlib.sha256(resolved.encode("utf-8")).hexdigest()[:16]
+    return filelock.FileLock(str(Path(runs_dir) / config.name / f".{backend}-{digest}.lock"))
+
+
+@contextlib.contextmanager
+def _hold_run_lock(runs_dir: Path, config: ExperimentConfig, backend: str, distribute: bool):
+    import filelock
+
+    if distribute and _process_count() > 1:
+        # Several processes run one multi-host job together, each with the same config.
+        yield
+        return
+    lock = run_lock(runs_dir, config, backend)
+    Path(lock.lock_file).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        raise KerasVisError(
+            f"{runs_dir / config.name}: an identical run (experiment {config.name!r}, same "
+            f"config, {backend}) is already in progress (it holds {lock.lock_file}); not "
+            "starting a second one that would share its run folder. Wait for it to finish, or "
+            "stop it and run the command again to resume it"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _process_count() -> int:
+    try:
+        import jax
+
+        return jax.process_count()
+    except Exception:
+        return 1
 
 
 def _reconcile_history(run_dir: Path) -> int:
@@ -287,6 +385,8 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
                  command, commit) -> dict:
     import keras
 
+    from keras_vis.results import REAL_COLUMNS
+
     overrides = config.model.overrides
     fusion = overrides.get("fusion") or getattr(
         __import__("zoo").get_preset(config.model.name, config.model.preset), "fusion", ""
@@ -313,6 +413,7 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
         "test_accuracy": round(metrics["test_accuracy"], 4),
         "test_auc": round(metrics["test_auc"], 4),
         "test_loss": round(metrics["test_loss"], 4),
+        **{column: metrics.get(column, "") for column in REAL_COLUMNS},
         "train_time_s": metrics["train_time_s"],
         "samples_per_s": metrics["samples_per_s"],
         "git_commit": commit,

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib.resources
 import math
 import os
 from pathlib import Path
@@ -103,8 +102,10 @@ class Scores:
 
 
 def default_checkpoint() -> Path:
-    """The trained checkpoint shipped in the package (``keras_vis/checkpoints/default.keras``)."""
-    return Path(str(importlib.resources.files("keras_vis") / "checkpoints" / "default.keras"))
+    """The model file of the shipped checkpoint ``default`` (``keras_vis/checkpoints/default``)."""
+    from keras_vis import checkpoints
+
+    return checkpoints.model_path(DEFAULT_MODEL_NAME)
 
 
 def offset_grid(min_s: float, max_s: float, fps: float) -> np.ndarray:
@@ -122,7 +123,7 @@ def offset_grid(min_s: float, max_s: float, fps: float) -> np.ndarray:
 def load_model(model=None):
     """Resolve ``model`` to ``(keras.Model, name)``.
 
-    - ``None`` or ``"default"``: the shipped checkpoint;
+    - ``None`` or ``"default"``: the shipped default; any other shipped checkpoint's name;
     - a ``.keras`` file, or a run folder (its ``best.keras``);
     - ``NAME`` or ``NAME:PRESET`` of a zoo model with no trainable weights (the learning-free
       baseline), built on the spot; a learned zoo model needs a trained file instead;
@@ -130,6 +131,8 @@ def load_model(model=None):
     Nothing is downloaded: a missing file is a ``KerasVisError``.
     """
     import keras
+
+    from keras_vis import checkpoints
 
     if isinstance(model, keras.Model):
         return model, f"keras.Model:{model.name}"
@@ -141,6 +144,8 @@ def load_model(model=None):
                 f"or pass --model PATH to a .keras file)"
             )
         name = DEFAULT_MODEL_NAME
+    elif not Path(model).exists() and checkpoints.model_path(str(model)).is_file():
+        path, name = checkpoints.model_path(str(model)), str(model)
     else:
         path = Path(model)
         if path.is_dir() and (path / "best.keras").is_file():
@@ -380,9 +385,8 @@ def _score_pairs(model, frames, waveform, *, starts, window_index, audio_starts,
                  batch_size, progress) -> np.ndarray:
     """p_real for each pair (window ``starts[window_index[i]]``, audio from ``audio_starts[i]``).
 
-    When the model splits into a video branch and the rest, the video branch runs once per
-    window and only the rest runs per (window, offset) pair: the same numbers, a fraction of
-    the work. Every batch has the same shape (the last one is padded by repeating its first
+    A zoo model's video encoder runs once per window and only the audio encoder and fusion
+    head per (window, offset) pair: the same numbers, a fraction of the work. Every batch has the same shape (the last one is padded by repeating its first
     item) so a compiled predict function is traced once.
     """
     from keras_vis.progress import Progress
@@ -409,15 +413,13 @@ def _score_pairs(model, frames, waveform, *, starts, window_index, audio_starts,
                 ),
                 len(window_index), batch_size, bar,
             )[0].astype("float64").reshape(-1)
-        video_branch, rest = branches
-        features = _batched(
-            lambda windows: video_branch.predict_on_batch(video_at(windows)),
+        video_encoder, rest = branches
+        (features,) = _batched(
+            lambda windows: video_encoder.predict_on_batch(video_at(windows)),
             len(starts), batch_size, bar,
         )
         return _batched(
-            lambda pairs: rest.predict_on_batch(
-                [*(f[window_index[pairs]] for f in features), audio_at(pairs)]
-            ),
+            lambda pairs: rest.predict_on_batch([features[window_index[pairs]], audio_at(pairs)]),
             len(window_index), batch_size, bar,
         )[0].astype("float64").reshape(-1)
 
@@ -441,58 +443,22 @@ def _batched(run, total: int, batch_size: int, bar) -> list[np.ndarray]:
 
 @functools.lru_cache(maxsize=4)
 def split_video_branch(model):
-    """``(video_branch, rest)`` such that ``rest([*video_branch(video), audio]) == model(...)``.
-
-    ``video_branch`` maps frames to the tensors that depend on the video alone and feed the
-    part of the graph that mixes in the audio; ``rest`` takes those and the audio. ``None``
-    when the model is not a functional graph with a separate video branch (it is then scored
-    whole). Cached per model, so repeated calls reuse the traced predict functions.
-    """
+    """``(video_encoder, rest)`` with ``rest([video_encoder(video), audio]) == model(...)``,
+    from the model's named parts (``zoo.layers.parts``); ``None`` for a model without them
+    (it is then scored whole). Cached per model, so the traced predict functions are reused."""
     import keras
 
-    try:
-        inputs = {tensor.name: tensor for tensor in model.inputs}
-        if set(inputs) != {"video", "audio"}:
-            return None
-        sources: dict[int, frozenset] = {}
+    from zoo.layers.parts import parts
 
-        def sources_of(tensor) -> frozenset:
-            key = id(tensor)
-            if key not in sources:
-                operation, node_index, _ = tensor._keras_history
-                node = operation._inbound_nodes[node_index]
-                if node.is_input:
-                    sources[key] = frozenset([tensor.name])
-                else:
-                    sources[key] = frozenset().union(*map(sources_of, node.input_tensors))
-            return sources[key]
-
-        frontier: dict[int, object] = {}
-        visited: set[int] = set()
-
-        def walk(tensor) -> None:
-            # From the output back: stop at the first tensor that depends on the video alone.
-            if id(tensor) in visited:
-                return
-            visited.add(id(tensor))
-            if sources_of(tensor) == {"video"}:
-                frontier[id(tensor)] = tensor
-                return
-            operation, node_index, _ = tensor._keras_history
-            for parent in operation._inbound_nodes[node_index].input_tensors:
-                walk(parent)
-
-        for output in keras.tree.flatten(model.output):
-            walk(output)
-        features = list(frontier.values())
-        if not features or any(tensor is inputs["video"] for tensor in features):
-            return None
-        video_branch = keras.Model(inputs["video"], features, name=f"{model.name}_video")
-        rest = keras.Model([*features, inputs["audio"]], model.output, name=f"{model.name}_rest")
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
-        # Not a plain functional graph (a subclassed model, an unexpected node layout).
+    found = parts(model)
+    if found is None:
         return None
-    return video_branch, rest
+    video_encoder, audio_encoder, fusion_head = found
+    features = keras.Input(shape=video_encoder.output.shape[1:], name="video_features")
+    audio = keras.Input(shape=audio_encoder.input.shape[1:], name="audio")
+    rest = keras.Model([features, audio], fusion_head([features, audio_encoder(audio)]),
+                       name=f"{model.name}_rest")
+    return video_encoder, rest
 
 
 def _best_offset(grid, offset_scores, fps: float) -> tuple[int, float]:

@@ -20,6 +20,7 @@ import csv
 import io
 import math
 import os
+import stat
 import uuid
 from typing import TYPE_CHECKING, Mapping
 
@@ -48,6 +49,10 @@ RESULTS_COLUMNS = (
     "test_accuracy",
     "test_auc",
     "test_loss",
+    "real_balanced_accuracy",
+    "real_auc",
+    "real_offset_ok",
+    "real_clips",
     "train_time_s",
     "samples_per_s",
     "git_commit",
@@ -56,13 +61,21 @@ RESULTS_COLUMNS = (
     "run_dir",
 )
 
-INTEGER_COLUMNS = ("seed", "epochs", "params")
+# Columns added after tables were already written: a table without them is read (and rewritten
+# on the next append) with those cells empty, so no row is lost to an upgrade.
+REAL_COLUMNS = ("real_balanced_accuracy", "real_auc", "real_offset_ok", "real_clips")
+ADDED_COLUMNS = REAL_COLUMNS
+
+INTEGER_COLUMNS = ("seed", "epochs", "params", "real_clips")
 FLOAT_COLUMNS = (
     "train_accuracy",
     "val_accuracy",
     "test_accuracy",
     "test_auc",
     "test_loss",
+    "real_balanced_accuracy",
+    "real_auc",
+    "real_offset_ok",
     "train_time_s",
     "samples_per_s",
 )
@@ -82,6 +95,7 @@ def append_result(path: str | os.PathLike, row: Mapping[str, object]) -> None:
     """
     path = os.fspath(path)
     record = _row_to_record(path, row)
+    check_writable(path, "results table")
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     lock = filelock.FileLock(path + ".lock", timeout=LOCK_TIMEOUT_S)
@@ -164,6 +178,51 @@ def _sync_folder(folder: str) -> None:
         os.close(descriptor)
 
 
+def check_writable(path: str | os.PathLike, what: str = "file") -> None:
+    """Raise ``DataError`` naming ``path`` when it, or the folder it is (or would be) written
+    in, is read-only.
+
+    Judged by the mode bits, not only ``os.access``: root may write anything, but a file or
+    folder made read-only (``chmod a-w``) means "do not change this", and root must honour that
+    too. A file is replaced through a temporary file in its folder, so both must be writable;
+    a missing path needs its nearest existing folder to be.
+    """
+    path = os.path.abspath(os.fspath(path))
+    probe = path
+    while not os.path.exists(probe) and os.path.dirname(probe) != probe:
+        probe = os.path.dirname(probe)
+    to_check = [probe]
+    if probe == path and not os.path.isdir(path):
+        to_check.append(os.path.dirname(path))
+    for item in to_check:
+        if not _writable_by_mode(item):
+            mode = stat.S_IMODE(os.stat(item).st_mode)
+            kind = "folder" if os.path.isdir(item) else "file"
+            where = "" if item == path else f" (the {kind} {item})"
+            raise DataError(
+                f"{path}: the {what} cannot be written{where}: the {kind} is read-only "
+                f"(mode {mode:04o}); nothing was written. Make it writable (chmod u+w) or "
+                f"choose another path"
+            )
+
+
+def _writable_by_mode(path: str) -> bool:
+    info = os.stat(path)
+    if not hasattr(os, "geteuid"):  # Windows: only the read-only attribute
+        return bool(info.st_mode & stat.S_IWRITE)
+    user = os.geteuid()
+    if info.st_uid == user:
+        bit = stat.S_IWUSR
+    elif user == 0:
+        bit = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+    elif info.st_gid == os.getegid() or info.st_gid in os.getgroups():
+        bit = stat.S_IWGRP
+    else:
+        bit = stat.S_IWOTH
+    # os.access as well: ACLs and read-only mounts, which the mode bits do not show.
+    return bool(info.st_mode & bit) and os.access(path, os.W_OK)
+
+
 def _row_to_record(path: str, row: Mapping[str, object]) -> list[str]:
     missing = [column for column in RESULTS_COLUMNS if column not in row]
     unknown = sorted(str(column) for column in row if column not in RESULTS_COLUMNS)
@@ -231,18 +290,20 @@ def _read_records(path: str) -> list[list[str]]:
     records = []
     try:
         header = next(reader, None)
-        _check_header(path, header)
+        layout = _check_header(path, header)
         end = reader.line_num
         for fields in reader:
             start, end = end + 1, reader.line_num
             where = f"line {start}" if start == end else f"lines {start}-{end}"
             if not fields:
                 raise DataError(f"{path}: {where} is blank; a results table has no blank lines")
-            if len(fields) != len(RESULTS_COLUMNS):
+            if len(fields) != len(header):
                 raise DataError(
                     f"{path}: {where} has {len(fields)} fields, the header has "
-                    f"{len(RESULTS_COLUMNS)} (a torn or hand-broken row)"
+                    f"{len(header)} (a torn or hand-broken row)"
                 )
+            if layout is not None:
+                fields = [fields[i] if i is not None else "" for i in layout]
             for column, value in zip(RESULTS_COLUMNS, fields):
                 problem = _cell_problem(column, value)
                 if problem:
@@ -253,9 +314,14 @@ def _read_records(path: str) -> list[list[str]]:
     return records
 
 
-def _check_header(path: str, header: list[str] | None) -> None:
+def _check_header(path: str, header: list[str] | None) -> list[int | None] | None:
+    """``None`` for the current header; for an older one that lacks only ``ADDED_COLUMNS``,
+    where each current column sits in its rows (``None``: an empty cell)."""
     if header == list(RESULTS_COLUMNS):
-        return
+        return None
+    older = [column for column in RESULTS_COLUMNS if column not in ADDED_COLUMNS]
+    if header and [c for c in header if c not in ADDED_COLUMNS] == older:
+        return [header.index(c) if c in header else None for c in RESULTS_COLUMNS]
     if not header:
         expected = ",".join(RESULTS_COLUMNS)
         raise DataError(f"{path}: line 1 is blank; expected the header {expected}")

@@ -35,6 +35,27 @@ def test_minimal_config_gets_defaults_and_file_name(tmp_path):
         ('[data]\nwindows = "middle"\n', ["data.windows", "middle"]),
         ("[train.augment]\nwobble = true\n", ["train.augment", "wobble"]),
         ("[train]\nbatch_size = 0\n", ["train.batch_size"]),
+        # nan and inf are valid TOML floats but no setting.
+        ("[train]\nlearning_rate = nan\n", ["train.learning_rate", "finite", "nan"]),
+        ("[train]\nlearning_rate = inf\n", ["train.learning_rate", "finite", "inf"]),
+        ("[data]\nsync_offset_max_s = -inf\n", ["data.sync_offset_max_s", "finite"]),
+        ("[data.dataset.synthetic]\nseconds = nan\n", ["data.dataset.synthetic.seconds", "finite"]),
+        ('[model]\noverrides = {dropout = nan}\n', ["model.overrides.dropout", "finite"]),
+        # Overrides may only name the builder's options.
+        ('[model]\nname = "resnet_gru_fusion"\noverrides = {gru_unit = 8}\n',
+         ["model.overrides.gru_unit", "unknown option", "did you mean 'gru_units'"]),
+        ('[model]\nname = "siamese_fusion"\noverrides = {gru_units = 8}\n',
+         ["model.overrides.gru_units", "siamese_fusion"]),
+        ('[model]\noverrides = {fusion = "early"}\n', ["model.overrides.fusion", "early"]),
+        ("[data]\ntrain_pairs_per_recording = 0\n",
+         ["data.train_pairs_per_recording", "at least 1"]),
+        ("[data]\neval_pairs_per_recording = -2\n",
+         ["data.eval_pairs_per_recording", "at least 1"]),
+        # A string never means "unset".
+        ('[data]\ntest_dataset = "none"\n', ["data.test_dataset", "table", "leave the key out"]),
+        ('[data.dataset]\nsynthetic = "none"\n', ["data.dataset.synthetic", "table"]),
+        ("[data.test_dataset]\nroot = 3\n", ["data.test_dataset.root", "str"]),
+        ('[data.test_dataset]\nrooot = "x"\n', ["data.test_dataset.rooot", "unknown key"]),
         ("this is not toml", ["not valid TOML"]),
     ],
 )
@@ -76,3 +97,60 @@ def test_config_round_trips_through_dict(tmp_path):
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=[p.stem for p in EXPERIMENTS])
 def test_every_shipped_experiment_validates(path):
     ExperimentConfig.from_toml(path)
+
+
+def test_set_none_on_an_optional_table_is_an_error_not_unset(tmp_path):
+    path = write(tmp_path, '[data.test_dataset]\nroot = "/data/outdoor"\n')
+    assert ExperimentConfig.from_toml(path).data.test_dataset.root == "/data/outdoor"
+    with pytest.raises(ConfigError, match="data.test_dataset must be a table, got str 'none'"):
+        ExperimentConfig.from_toml(path, ["data.test_dataset=none"])
+
+
+def test_python_none_unsets_an_optional_table():
+    raw = {"data": {"dataset": {"root": "/data/gh", "synthetic": None}, "test_dataset": None}}
+    config = ExperimentConfig.from_dict(raw, source="inline")
+    assert config.data.dataset.synthetic is None and config.data.test_dataset is None
+    with pytest.raises(ConfigError, match="inline: train.epochs must be int, got NoneType"):
+        ExperimentConfig.from_dict({"train": {"epochs": None}}, source="inline")
+
+
+def test_union_tries_every_type_and_keeps_the_string_none():
+    from keras_vis.config import _coerce
+
+    assert _coerce(str | None, "none", "f.toml", "k") == "none"
+    assert _coerce(str | None, None, "f.toml", "k") is None
+    assert _coerce(int | str, "3 s", "f.toml", "k") == "3 s"  # the second type
+    assert _coerce(int | str, 3, "f.toml", "k") == 3
+    assert _coerce(float | None, 2, "f.toml", "k") == 2.0
+    with pytest.raises(ConfigError, match="f.toml: k must be int or str, got float 1.5"):
+        _coerce(int | str, 1.5, "f.toml", "k")
+    with pytest.raises(ConfigError, match="f.toml: k must be int, got str 'none'"):
+        _coerce(int | None, "none", "f.toml", "k")
+    with pytest.raises(ConfigError, match="f.toml: k must be a finite number"):
+        _coerce(float | None, float("nan"), "f.toml", "k")
+
+
+def test_every_builder_option_is_accepted_as_an_override():
+    """No false alarm: every option a preset sets, and every builder parameter (also those no
+    preset sets, such as a default-only option), is a valid override key."""
+    import zoo
+    from keras_vis.config import _builder_parameters
+
+    for name in zoo.list_models():
+        preset = next(iter(zoo.presets(name)))
+        keys = {k for p in zoo.presets(name).values() for k in p.options}
+        keys |= _builder_parameters(name) - {"clip", "fusion"}
+        assert keys, name
+        for key in sorted(keys):
+            raw = {"model": {"name": name, "preset": preset, "overrides": {key: 1}}}
+            ExperimentConfig.from_dict(raw, source="inline")
+        raw = {"model": {"name": name, "preset": preset, "overrides": {"fusion": "late"}}}
+        ExperimentConfig.from_dict(raw, source="inline")
+
+
+def test_augmentation_names_are_defined_once():
+    from keras_vis import config
+    from keras_vis.data import augment
+
+    assert config.AUGMENTATIONS is augment.SWITCHES
+    assert set(ExperimentConfig().train.augment) == set(augment.SWITCHES)

@@ -59,7 +59,8 @@ def run_ok(args, env=None, timeout=600) -> subprocess.CompletedProcess:
 
 
 def only_run(folder: Path) -> Path:
-    runs = sorted((folder / "runs" / "small").iterdir())
+    # Run folders only: the hidden run locks (.<backend>-<hash>.lock) live beside them.
+    runs = sorted(p for p in (folder / "runs" / "small").iterdir() if p.is_dir())
     assert len(runs) == 1, runs
     return runs[0]
 
@@ -191,3 +192,122 @@ def test_full_disk_while_checkpointing_keeps_the_run_folder(tmp_path, synthetic_
         callback.on_epoch_end(0, {"val_accuracy": 0.9})
     assert best.read_bytes() == b"previous checkpoint"
     assert not list(tmp_path.glob(".partial-*"))
+
+
+# ---- bad input found before training: read-only destinations, a second identical run ----
+
+@pytest.mark.parametrize("target", ["results_file", "results_folder", "runs_folder"])
+def test_read_only_destination_fails_before_any_work(tmp_path, synthetic_root, target):
+    """Refused by the mode bits even for root (who may write anything), before data or training."""
+    from keras_vis.errors import DataError
+    from keras_vis.experiment import run
+
+    config = write_config(tmp_path, synthetic_root, epochs=1)
+    results_folder, runs = tmp_path / "experiments", tmp_path / "runs"
+    results = results_folder / "results.csv"
+    results_folder.mkdir()
+    runs.mkdir()
+    if target == "results_file":
+        results.write_text("")
+        locked, expected = results, f"{results}: the results table cannot be written: the file"
+    elif target == "results_folder":
+        locked, expected = results_folder, f"{results}: the results table cannot be written"
+    else:
+        locked, expected = runs, f"{runs}: the runs folder cannot be written"
+    mode = 0o444 if locked.is_file() else 0o555
+    locked.chmod(mode)
+    try:
+        with pytest.raises(DataError) as error:
+            run(config, runs_dir=runs, results_path=results)
+    finally:
+        locked.chmod(0o644 if locked.is_file() else 0o755)
+    assert expected in str(error.value) and f"read-only (mode {mode:04o})" in str(error.value)
+    assert list(runs.iterdir()) == []  # nothing started
+    assert not (tmp_path / "cache").exists()  # no data work either
+
+
+def test_second_identical_run_refuses_while_the_first_holds_its_lock(tmp_path, synthetic_root):
+    from keras_vis.config import ExperimentConfig
+    from keras_vis.experiment import run_lock
+
+    config = write_config(tmp_path, synthetic_root, epochs=1)
+    # An unfinished run folder of the same config: the second command must not adopt it.
+    resolved = {**ExperimentConfig.from_toml(config).to_dict(), "backend": "jax"}
+    first = tmp_path / "runs" / "small" / "jax-20250101-000000"
+    first.mkdir(parents=True)
+    (first / "config.json").write_text(json.dumps(resolved))
+    lock = run_lock(tmp_path / "runs", ExperimentConfig.from_toml(config), "jax")
+    with lock.acquire(timeout=0):  # what the first run holds while it trains
+        done = subprocess.run(command(config, tmp_path, "jax"), cwd=REPO, capture_output=True,
+                              text=True, timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "an identical run (experiment 'small', same config, jax) is already in progress" \
+        in done.stderr
+    assert str(lock.lock_file) in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in first.iterdir()) == ["config.json"]
+    assert [p.name for p in (tmp_path / "runs" / "small").iterdir() if p.is_dir()] == [first.name]
+    assert not (tmp_path / "results.csv").exists()
+
+
+# ---- failures during and after training, through run() with one piece broken ----
+
+BROKEN_RUN = """
+import sys
+import keras
+import keras_vis.experiment as experiment
+from keras_vis.errors import KerasVisError
+
+mode, config, folder = sys.argv[1], sys.argv[2], sys.argv[3]
+if mode == "nan":
+    # The first update makes every weight nan, as a diverging learning rate would.
+    experiment._optimizer = lambda config, steps_per_epoch: keras.optimizers.SGD(float("nan"))
+elif mode == "fail_in_test":
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed during the test step")
+    experiment._metrics = killed
+try:
+    experiment.run(config, runs_dir=folder + "/runs", results_path=folder + "/results.csv",
+                   verbose=0)
+except KerasVisError as error:
+    print(f"error: {error}", file=sys.stderr)
+    sys.exit(2)
+"""
+
+
+def run_broken(mode: str, config: Path, folder: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-c", BROKEN_RUN, mode, str(config), str(folder)],
+                          cwd=REPO, capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_nan_loss_stops_the_run_with_a_clear_error_and_no_results_row(tmp_path, synthetic_root):
+    config = write_config(tmp_path, synthetic_root, epochs=2)
+    done = run_broken("nan", config, tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "the loss became nan in epoch 1" in done.stderr
+    assert "no results row was written" in done.stderr and "train.learning_rate" in done.stderr
+    run_dir = only_run(tmp_path)
+    assert str(run_dir) in done.stderr
+    assert not (tmp_path / "results.csv").exists()
+    # The broken epoch reached no other callback: no history row, checkpoint or backup of it.
+    assert not (run_dir / "best.keras").exists() and not (run_dir / "metrics.json").exists()
+    history = run_dir / "history.csv"
+    assert not history.exists() or history.read_text() == ""
+
+
+def test_failure_after_the_last_epoch_resumes_at_the_test_step(tmp_path, synthetic_root):
+    config = write_config(tmp_path, synthetic_root, epochs=1)
+    done = run_broken("fail_in_test", config, tmp_path)
+    assert done.returncode == 1 and "killed during the test step" in done.stderr
+    run_dir = only_run(tmp_path)
+    assert not (run_dir / "metrics.json").exists() and not (tmp_path / "results.csv").exists()
+    history = (run_dir / "history.csv").read_text()
+    checkpoint = (run_dir / "best.keras").stat().st_mtime_ns
+
+    done = run_ok(command(config, tmp_path, "jax"))
+    assert "training had finished; going straight to the test step" in done.stderr
+    assert only_run(tmp_path) == run_dir
+    assert (run_dir / "history.csv").read_text() == history  # no epoch trained again
+    assert (run_dir / "best.keras").stat().st_mtime_ns == checkpoint
+    assert len(read_results(tmp_path / "results.csv")) == 1
+    assert (run_dir / "metrics.json").is_file()

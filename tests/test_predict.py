@@ -281,8 +281,8 @@ def test_a_model_file_that_is_not_a_model(media, tmp_path):
 def test_missing_default_checkpoint_is_a_clear_error(media, tmp_path, monkeypatch):
     module = importlib.import_module("keras_vis.predict")
 
-    monkeypatch.setattr(module, "default_checkpoint", lambda: tmp_path / "default.keras")
-    with pytest.raises(KerasVisError, match=r"default model not found: .*default\.keras"):
+    monkeypatch.setattr(module, "default_checkpoint", lambda: tmp_path / "model.keras")
+    with pytest.raises(KerasVisError, match=r"default model not found: .*model\.keras"):
         predict(media["video"])
 
 
@@ -297,9 +297,16 @@ def test_package_exports_the_function():
     assert exported is predict and Prediction.__name__ == "Prediction"
 
 
-def test_default_checkpoint_lives_in_the_package():
+def test_default_checkpoint_lives_in_the_package_with_its_provenance():
+    from keras_vis import checkpoints
+
     path = default_checkpoint()
-    assert path.parts[-3:] == ("keras_vis", "checkpoints", "default.keras")
+    assert path.parts[-4:] == ("keras_vis", "checkpoints", "default", "model.keras")
+    if path.is_file():
+        meta = checkpoints.metadata("default")
+        assert meta["command"].startswith("python -m keras_vis run experiments/")
+        assert {"accuracy", "auc"} <= set(meta["synthetic_test"])
+        assert meta["real_clips"]["clips"] >= 1
 
 
 # Quality of the shipped model on recordings outside its training data (seed 9001).

@@ -147,3 +147,42 @@ def test_failed_write_leaves_the_table_and_no_temporary_file(table, monkeypatch)
 def test_missing_table_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match="no such results table"):
         read_results(tmp_path / "results.csv")
+
+
+def test_read_only_table_is_refused_even_for_root(table):
+    """Mode 0444 means "do not change": refused by its mode bits (root ignores file modes)."""
+    before = table.read_bytes()
+    table.chmod(0o444)
+    try:
+        with pytest.raises(DataError) as error:
+            append_result(table, make_row(seed=3))
+        assert str(table) in str(error.value)
+        assert "read-only (mode 0444)" in str(error.value)
+        assert table.read_bytes() == before
+        assert [name for name in os.listdir(table.parent) if name.endswith(".tmp")] == []
+    finally:
+        table.chmod(0o644)
+
+
+@pytest.mark.parametrize("missing", [False, True], ids=["existing-table", "new-table"])
+def test_read_only_folder_is_refused_even_for_root(tmp_path, missing):
+    from keras_vis.results import check_writable
+
+    folder = tmp_path / "experiments"
+    path = folder / "results.csv"
+    if not missing:
+        append_result(path, make_row())
+    else:
+        folder.mkdir()
+    before = sorted(os.listdir(folder))
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(DataError, match=f"{path}: the results table cannot be written "
+                                            rf"\(the folder {folder}\).*read-only \(mode 0555\)"):
+            append_result(path, make_row(seed=3))
+        with pytest.raises(DataError, match=f"{folder / 'runs'}: the runs folder .*mode 0555"):
+            check_writable(folder / "runs", "runs folder")
+        assert sorted(os.listdir(folder)) == before
+    finally:
+        folder.chmod(0o755)
+    check_writable(folder / "runs", "runs folder")  # writable again: no error

@@ -43,14 +43,17 @@ class Preset:
         return {"clip": self.clip, "fusion": self.fusion, **self.options}
 
 
-def tiny_and_base(tiny: dict[str, Any], base: dict[str, Any]) -> dict[str, Preset]:
-    """The usual presets of a zoo model: ``tiny`` and ``base`` clips, each with temporal fusion
-    (the default) and late fusion (``*_late``), from the model's own options for each size."""
+def sized_presets(tiny: dict[str, Any], small: dict[str, Any],
+                  base: dict[str, Any]) -> dict[str, Preset]:
+    """The usual presets of a zoo model, from the model's own options for each size: ``tiny``
+    and ``base`` with temporal fusion (the default) and late fusion (``*_late``), and ``small``
+    (temporal) between them, at a frame size where a real drumstick is still visible."""
     from zoo.clip import CLIP_PRESETS
 
     return {
         "tiny": Preset(CLIP_PRESETS["tiny"], "temporal", tiny),
         "tiny_late": Preset(CLIP_PRESETS["tiny"], "late", tiny),
+        "small": Preset(CLIP_PRESETS["small"], "temporal", small),
         "base": Preset(CLIP_PRESETS["base"], "temporal", base),
         "base_late": Preset(CLIP_PRESETS["base"], "late", base),
     }

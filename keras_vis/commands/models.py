@@ -9,8 +9,9 @@ import json
 def register(subparsers, parents) -> None:
     p = subparsers.add_parser(
         "models", parents=parents, help="list the zoo's models and presets",
-        description="List every zoo model at every preset: fusion, parameter count, clip spec. "
-                    "Parameters are counted by building each model on the chosen backend.",
+        description="List every zoo model at every preset: fusion, parameter count, clip spec "
+                    "(parameters are counted by building each model on the chosen backend); then "
+                    "the trained checkpoints shipped in the package, with their figures.",
     )
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     p.add_argument("--pattern", default="*", help="only models matching this shell pattern")
@@ -34,18 +35,44 @@ def model_rows(pattern: str = "*") -> list[dict]:
     return rows
 
 
+def shipped_rows() -> list[dict]:
+    """One dict per shipped checkpoint: its metadata.json (provenance and figures)."""
+    from keras_vis import checkpoints
+
+    return [checkpoints.metadata(name) for name in checkpoints.list_shipped()]
+
+
 def main(args: argparse.Namespace) -> int:
     import keras
 
     rows = model_rows(args.pattern)
+    shipped = shipped_rows()
     if args.json:
-        print(json.dumps({"backend": keras.backend.backend(), "models": rows}, indent=2))
+        print(json.dumps({"backend": keras.backend.backend(), "models": rows,
+                          "checkpoints": shipped}, indent=2))
         return 0
-    header = ("model", "preset", "fusion", "params", "clip")
-    table = [header] + [
+    _print_table(("model", "preset", "fusion", "params", "clip"), [
         (r["model"], r["preset"], r["fusion"], f"{r['params']:,}", r["clip_key"]) for r in rows
-    ]
+    ])
+    if shipped:
+        print("\nshipped checkpoints (predict --model NAME; provenance in metadata.json):")
+        _print_table(("name", "model", "preset", "task", "synthetic test acc", "real bal. acc",
+                      "real AUC"), [
+            (m["name"], m["model"], m["preset"], m["task"],
+             f"{m['synthetic_test']['accuracy']:.3f}", *_real(m)) for m in shipped
+        ])
+    return 0
+
+
+def _real(meta: dict) -> tuple[str, str]:
+    real = meta.get("real_clips")
+    if not real:
+        return "-", "-"
+    return f"{real['balanced_accuracy']:.3f}", f"{real['auc']:.3f}"
+
+
+def _print_table(header: tuple[str, ...], body: list[tuple[str, ...]]) -> None:
+    table = [header, *body]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-    return 0

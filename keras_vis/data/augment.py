@@ -14,6 +14,7 @@ faster than numpy fancy indexing for the crop and the colour transform.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Sequence
 
 import numpy as np
@@ -38,8 +39,18 @@ _NOISE_BANK_SAMPLES = 1 << 18
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
-def _settings(config: dict | None) -> dict[str, dict | None]:
-    config = {} if config is None else dict(config)
+def _settings(config: dict | bool | None) -> dict[str, dict | None]:
+    if config is True:
+        config = {name: True for name in SWITCHES}
+    elif config is None or config is False:
+        config = {}
+    elif isinstance(config, Mapping):
+        config = dict(config)
+    else:
+        raise ConfigError(
+            "augment must be True (every switch at its defaults), False or None (none), or a "
+            f"dict of switches ({', '.join(SWITCHES)}); got {type(config).__name__} {config!r}"
+        )
     unknown = set(config) - set(SWITCHES)
     if unknown:
         raise ConfigError(
@@ -52,7 +63,7 @@ def _settings(config: dict | None) -> dict[str, dict | None]:
             settings[name] = None
         elif value is True:
             settings[name] = dict(DEFAULTS[name])
-        elif isinstance(value, dict):
+        elif isinstance(value, Mapping):
             unknown = set(value) - set(DEFAULTS[name])
             if unknown:
                 raise ConfigError(
@@ -68,9 +79,9 @@ def _settings(config: dict | None) -> dict[str, dict | None]:
 class Augmenter:
     """Seeded, switchable augmentation of ``(video uint8 (B,T,H,W,3), audio float32 (B,S,C))``.
 
-    ``config`` maps switch names (``SWITCHES``) to True/False or to a dict of settings;
-    ``Augmenter.all()`` turns every switch on. The same seed and ``step`` give the same output,
-    whatever thread computes it.
+    ``config`` maps switch names (``SWITCHES``) to True/False or to a dict of settings; True
+    alone turns every switch on at its defaults (as ``Augmenter.all()``), False or None none.
+    The same seed and ``step`` give the same output, whatever thread computes it.
 
     Example:
     >>> aug = Augmenter({"flip": True, "gain": True}, seed=0)
@@ -80,7 +91,7 @@ class Augmenter:
     ((2, 4, 8, 8, 3), (2, 100, 2))
     """
 
-    def __init__(self, config: dict | None = None, seed: int = 0):
+    def __init__(self, config: dict | bool | None = None, seed: int = 0):
         self.settings = _settings(config)
         self.seed = int(seed)
         self._noise_bank = None

@@ -7,13 +7,14 @@ plain numpy, so ``model.fit`` takes them on TensorFlow, JAX and PyTorch alike.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
 
-from keras_vis.data.augment import Augmenter
+from keras_vis.data.augment import SWITCHES, Augmenter
 from keras_vis.data.cache import ClipCache
 from keras_vis.data.pairs import COLUMNS, DEFAULT_PER_RECORDING, fixed_pairs, train_pairs
 from keras_vis.data.recording import Recording
@@ -23,6 +24,15 @@ from zoo.clip import ClipSpec, clip_preset
 SPLITS = ("train", "val", "test")
 
 
+def _check_augment(augment) -> None:
+    if not (augment is None or isinstance(augment, (bool, Mapping, Augmenter))):
+        raise ConfigError(
+            "augment must be True (every augmentation at its defaults), False or None (none), "
+            f"a dict of switches ({', '.join(SWITCHES)}) or an Augmenter; got "
+            f"{type(augment).__name__} {augment!r}"
+        )
+
+
 class AVPairs(keras.utils.PyDataset):
     """Batches of pairs drawn from ``cache``.
 
@@ -30,7 +40,8 @@ class AVPairs(keras.utils.PyDataset):
     ``keras_vis.data.pairs.COLUMNS``, used as is) or the recordings of one split. With
     recordings, ``split_name="train"`` draws fresh pairs every epoch (seeded by
     ``(seed, epoch)``) and shuffles them; ``"val"``/``"test"`` use the fixed table stored in the
-    cache. ``augment`` (a dict of switches, see ``keras_vis.data.augment``) applies to train only.
+    cache. ``augment`` applies to train only: True turns every augmentation on at its defaults,
+    False or None none, a dict picks switches (see ``keras_vis.data.augment``).
     ``workers``, ``use_multiprocessing`` and ``max_queue_size`` go to ``keras.utils.PyDataset``.
 
     Example:
@@ -47,7 +58,7 @@ class AVPairs(keras.utils.PyDataset):
         *,
         task: str = "sync",
         split_name: str = "train",
-        augment: dict | Augmenter | None = None,
+        augment: dict | bool | Augmenter | None = None,
         seed: int = 0,
         shuffle: bool | None = None,
         per_recording: int = DEFAULT_PER_RECORDING,
@@ -65,6 +76,7 @@ class AVPairs(keras.utils.PyDataset):
             raise ConfigError(f"split must be one of {', '.join(SPLITS)}, got {split_name!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}")
+        _check_augment(augment)
         if augment and split_name != "train":
             raise ConfigError(f"augmentation is for the train split only, not {split_name!r}")
         self.cache = cache
@@ -80,8 +92,8 @@ class AVPairs(keras.utils.PyDataset):
             "tolerance_s": tolerance_s,
             "windows": windows,
         }
-        if isinstance(augment, Augmenter) or augment is None:
-            self.augmenter = augment
+        if isinstance(augment, Augmenter) or augment is None or augment is False:
+            self.augmenter = augment or None
         else:
             self.augmenter = Augmenter(augment, seed=self.seed)
 
@@ -212,7 +224,7 @@ class AVPairs(keras.utils.PyDataset):
         split: str = "train",
         task: str = "sync",
         batch_size: int = 32,
-        augment: dict | None = None,
+        augment: dict | bool | None = None,
         seed: int = 0,
         cache_dir: str | Path | None = None,
         *,
@@ -220,13 +232,15 @@ class AVPairs(keras.utils.PyDataset):
         **pydataset_kwargs,
     ) -> "AVPairs":
         """Scan ``root``, split it by recording, prepare the clip cache if needed, and serve
-        the pairs of ``split``. ``preset`` is a clip preset name or a ClipSpec."""
+        the pairs of ``split``. ``preset`` is a clip preset name or a ClipSpec; ``augment`` is
+        True (every augmentation), False/None (none) or a dict of switches."""
         from keras_vis.data.cache import prepare
         from keras_vis.data.scan import scan
         from keras_vis.data.split import split as split_recordings
 
         if split not in SPLITS:
             raise ConfigError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+        _check_augment(augment)
         clip = preset if isinstance(preset, ClipSpec) else clip_preset(preset)
         report = scan(root)
         cache = prepare(root, clip, cache_dir=cache_dir, quiet=quiet, recordings=list(report.recordings))

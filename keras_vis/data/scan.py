@@ -49,9 +49,16 @@ class ScanReport:
 def parse_times(path: Path) -> list[Event]:
     """Parse ``<id>_times.txt``: one ``<seconds> <material> <action> <reaction>`` per line.
 
-    Blank lines are ignored; a missing trailing field is ``None``, as the dataset writes it.
-    Raises DataError naming the file and line for anything else.
+    Blank lines are ignored; a missing trailing field is ``None``, as the dataset writes it; a
+    UTF-8 byte-order mark (an editor's) is skipped; a line repeating an earlier event exactly is
+    dropped (``read_times`` also says which). Raises DataError naming the file and line for
+    anything else.
     """
+    return read_times(path)[0]
+
+
+def read_times(path: Path) -> tuple[list[Event], list[str]]:
+    """``parse_times`` and its notes: what was dropped or skipped (duplicated lines)."""
     try:
         raw = path.read_bytes()
     except PermissionError:
@@ -59,10 +66,13 @@ def parse_times(path: Path) -> list[Event]:
     except OSError as error:
         raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: a leading byte-order mark is not part of the first event's time.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text (byte {error.start})") from None
     events = []
+    first_line: dict[Event, int] = {}
+    repeats: list[tuple[int, int]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         fields = line.split()
         if not fields:
@@ -76,8 +86,19 @@ def parse_times(path: Path) -> list[Event]:
         if not math.isfinite(time_s):
             raise DataError(f"{path}:{number}: event time {fields[0]!r} is not finite")
         labels = fields[1:] + ["None"] * (4 - len(fields))
-        events.append(Event(time_s, *labels))
-    return events
+        event = Event(time_s, *labels)
+        if event in first_line:
+            repeats.append((number, first_line[event]))
+            continue
+        first_line[event] = number
+        events.append(event)
+    notes = []
+    if repeats:
+        shown = ", ".join(f"{line} (= line {first})" for line, first in repeats[:5])
+        more = f" and {len(repeats) - 5} more" if len(repeats) > 5 else ""
+        notes.append(f"dropped {len(repeats)} duplicated line(s) of {path.name}: "
+                     f"line {shown}{more}")
+    return events, notes
 
 
 def _readable(path: Path) -> str | None:
@@ -104,7 +125,7 @@ def _probe(rec_id: str, files: dict[str, Path], tolerance_s: float) -> Recording
         if problem:
             return {"id": rec_id, "reason": problem}
     try:
-        events = parse_times(files["_times.txt"])
+        events, notes = read_times(files["_times.txt"])
         video = probe_video(files["_mic.mp4"])
         audio = probe_audio(files["_mic.wav"])
     except DataError as error:
@@ -117,7 +138,6 @@ def _probe(rec_id: str, files: dict[str, Path], tolerance_s: float) -> Recording
             f"differ by {gap:.3f} s (tolerance {tolerance_s} s)",
         }
     duration = min(video.duration, audio.duration)
-    notes = []
     if audio.channels == 1:
         notes.append("mono audio (duplicated to both channels when read)")
     elif audio.channels > 2:

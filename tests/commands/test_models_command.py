@@ -29,6 +29,24 @@ def test_models_json_lists_every_model_and_preset(capsys):
 
 def test_models_table_filters_by_pattern(capsys):
     assert models.main(_parse(["--pattern", "siamese*"])) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["model", "preset", "fusion", "params", "clip"]
-    assert {line.split()[0] for line in lines[1:]} == {"siamese_fusion"}
+    zoo_table = capsys.readouterr().out.split("\n\n")[0].splitlines()
+    assert zoo_table[0].split() == ["model", "preset", "fusion", "params", "clip"]
+    assert {line.split()[0] for line in zoo_table[1:]} == {"siamese_fusion"}
+
+
+def test_shipped_checkpoints_are_listed_with_their_figures(capsys, tmp_path, monkeypatch):
+    from keras_vis import checkpoints
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / checkpoints.MODEL_FILE).write_bytes(b"")
+    (folder / checkpoints.METADATA_FILE).write_text(json.dumps({
+        "name": "mine", "model": "lag_sync_fusion", "preset": "tiny", "task": "mixed",
+        "synthetic_test": {"accuracy": 0.91, "auc": 0.97},
+        "real_clips": {"balanced_accuracy": 0.62, "auc": 0.7},
+    }))
+    monkeypatch.setattr(checkpoints, "root", lambda: tmp_path)
+    assert models.main(_parse(["--pattern", "onset*"])) == 0
+    out = capsys.readouterr().out
+    assert "shipped checkpoints" in out
+    assert "mine  lag_sync_fusion  tiny    mixed  0.910" in out and "0.620" in out

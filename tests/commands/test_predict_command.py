@@ -140,7 +140,6 @@ def test_bad_inputs_are_one_error_line(capsys, model_path, recording, tmp_path):
         ((wav, "--model", model_path), str(wav.name), "no video stream"),
         ((video, "--model", model_path), str(video.name), "no audio track"),
         ((video, "--audio", silent, "--model", model_path), "silence.wav", "silent"),
-        ((video, "--audio", short, "--model", model_path), "short.wav", "shorter than one clip"),
         ((video, "--audio", tmp_path / "gone.wav", "--model", model_path), "gone.wav", "not found"),
     ]
     for argv, name, problem in cases:
@@ -149,6 +148,15 @@ def test_bad_inputs_are_one_error_line(capsys, model_path, recording, tmp_path):
         assert out == ""
         assert err.startswith("error: ") and err.count("\n") == 1, err
         assert name in err and problem in err, err
+
+
+def test_short_audio_is_scored_with_warnings(capsys, model_path, recording, tmp_path):
+    video, _ = recording
+    short = tmp_path / "short.wav"
+    soundfile.write(short, 0.2 * np.random.default_rng(0).standard_normal(8000), 16000)
+    code, out, err = run_cli(capsys, video, "--audio", short, "--model", model_path)
+    assert code == 0 and out.startswith("p_real=") and "padded=" in out
+    assert "warning: " in err and "scored over the" in err and "padded" in err
 
 
 def test_no_traceback_from_a_real_process(model_path, tmp_path):

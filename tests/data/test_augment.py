@@ -124,3 +124,13 @@ def test_bad_config():
         Augmenter({"crop": {"zoom": 2}})
     with pytest.raises(ConfigError, match="true, false or a table"):
         Augmenter({"flip": "yes"})
+
+
+def test_true_turns_every_switch_on_and_false_none():
+    assert Augmenter(True).enabled == SWITCHES == Augmenter.all().enabled
+    assert Augmenter(True).settings == Augmenter.all().settings
+    assert Augmenter(False).enabled == () == Augmenter(None).enabled
+    for wrong in ("flip", 1, ["flip"], 0.5):
+        expected = f"augment must be True .* got {type(wrong).__name__}"
+        with pytest.raises(ConfigError, match=expected):
+            Augmenter(wrong)

@@ -94,6 +94,23 @@ def test_bad_inputs(synthetic_root, cache_dir):
         AVPairs(cache, [], 2, split_name="val")
 
 
+def test_augment_true_means_every_augmentation_and_false_none(synthetic_root, cache_dir):
+    from keras_vis.data.augment import SWITCHES
+
+    every = loader(synthetic_root, cache_dir, split="train", augment=True)
+    assert every.augmenter.enabled == SWITCHES
+    assert every[0][0]["video"].shape == (4, *TINY.video_shape)
+    assert loader(synthetic_root, cache_dir, split="train", augment=False).augmenter is None
+    # False on val/test is "no augmentation", not a request to augment them.
+    val = loader(synthetic_root, cache_dir, split="val", batch_size=2, augment=False)
+    assert val.augmenter is None
+    with pytest.raises(ConfigError, match="train split only"):
+        loader(synthetic_root, cache_dir, split="val", batch_size=2, augment=True)
+    for wrong in ("flip", 1, ["flip"]):
+        with pytest.raises(ConfigError, match=f"augment must be True .*got {type(wrong).__name__}"):
+            loader(synthetic_root, cache_dir, split="train", augment=wrong)
+
+
 FIT = """
 import os, sys
 import keras, numpy as np

@@ -176,3 +176,31 @@ def test_parse_times_fills_missing_labels(tmp_path):
     path.write_text("0.5 None None None\n\n1.25 metal\n")
     events = parse_times(path)
     assert [(e.time_s, e.material, e.action) for e in events] == [(0.5, "None", "None"), (1.25, "metal", "None")]
+
+
+def test_times_with_a_utf8_bom_is_read(dataset):
+    root, ids = dataset
+    times = root / f"{ids[0]}_times.txt"
+    original = parse_times(times)
+    times.write_bytes(b"\xef\xbb\xbf" + times.read_bytes())  # as Windows Notepad saves it
+    assert parse_times(times) == original
+    report = scan(root)
+    assert [r.id for r in report.recordings] == ids and report.skipped == []
+    assert report.notes == []
+
+
+def test_duplicated_times_lines_are_dropped_and_noted(dataset):
+    root, ids = dataset
+    times = root / f"{ids[0]}_times.txt"
+    times.write_text("1.0 wood hit static\n2.0 metal scratch None\n1.0 wood hit static\n"
+                     "2.0 metal scratch\n2.0 rock hit static\n")
+    assert [(e.time_s, e.material) for e in parse_times(times)] == [
+        (1.0, "wood"), (2.0, "metal"), (2.0, "rock"),  # same time, other labels: kept
+    ]
+    report = scan(root)
+    assert [r.id for r in report.recordings] == ids  # a note, not a rejection
+    (recording,) = [r for r in report.recordings if r.id == ids[0]]
+    assert [e.time_s for e in recording.events] == [1.0, 2.0, 2.0]
+    (note,) = [n["note"] for n in report.notes if n["id"] == ids[0]]
+    assert "dropped 2 duplicated line(s)" in note and f"{ids[0]}_times.txt" in note
+    assert "line 3 (= line 1), 4 (= line 2)" in note

@@ -1,3 +1,4 @@
+import json
 import re
 
 import av
@@ -5,10 +6,12 @@ import numpy as np
 import pytest
 import soundfile
 
+from keras_vis.data import synthetic_v2 as v2
 from keras_vis.data.media import probe_video
 from keras_vis.data.scan import parse_times
 from keras_vis.data.synthetic import (
-    MATERIALS, STYLE_MATERIALS, _pan, _stick_height, _Swing, generate, load_stats,
+    MANIFEST, MATERIALS, STYLE_MATERIALS, STYLES, _pan, _stick_height, _Swing, _tasks, generate,
+    load_stats, read_manifest, recording_ids,
 )
 from keras_vis.errors import DataError
 
@@ -16,14 +19,18 @@ ID = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$")
 
 
 def ids_of(root):
-    return sorted({p.name.split("_")[0] for p in root.iterdir()})
+    return sorted({p.name.split("_")[0] for p in root.iterdir() if p.name != MANIFEST})
+
+
+def assert_layout(root, count):
+    ids = ids_of(root)
+    assert len(ids) == count and all(ID.match(i) for i in ids)
+    names = sorted(p.name for p in root.iterdir())
+    assert names == sorted([MANIFEST] + [f"{i}{s}" for i in ids for s in ("_mic.mp4", "_mic.wav", "_times.txt")])
 
 
 def test_exact_greatest_hits_layout(synthetic_root):
-    ids = ids_of(synthetic_root)
-    assert len(ids) == 6 and all(ID.match(i) for i in ids)
-    names = sorted(p.name for p in synthetic_root.iterdir())
-    assert names == sorted(f"{i}{s}" for i in ids for s in ("_mic.mp4", "_mic.wav", "_times.txt"))
+    assert_layout(synthetic_root, 6)
 
 
 def test_media_formats(synthetic_root):
@@ -108,6 +115,9 @@ def test_same_seed_same_files(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     generate(tmp_path / "c", recordings=1, seconds=3.0, seed=6, size=(64, 96), workers=1, quiet=True)
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) != files
+    assert read_manifest(tmp_path / "a") == {
+        "version": 1, "seed": 5, "style": "studio", "recordings": 1, "seconds": 3.0, "size": [64, 96],
+    }
 
 
 def test_outdoor_style_uses_other_materials(tmp_path):
@@ -123,3 +133,153 @@ def test_bad_arguments():
         generate("unused", size=(65, 96))
     with pytest.raises(DataError, match="recordings"):
         generate("unused", recordings=0)
+
+
+# ----------------------------------------------------------------------------- version 2
+
+V2 = {"recordings": 6, "seconds": 2.5, "seed": 3, "style": "v2", "size": (64, 96)}
+
+
+@pytest.fixture(scope="module")
+def v2_root(tmp_path_factory):
+    """Six tiny v2 recordings (2.5 s, at most 64x96), made once for the tests below."""
+    root = tmp_path_factory.mktemp("v2")
+    generate(root, workers=2, quiet=True, **V2)
+    return root
+
+
+def plans(count=40, seconds=12.0, style="v2", seed=0):
+    """Recording plans (everything drawn before rendering) for ``count`` recordings: cheap."""
+    tasks = _tasks("unused", recording_ids(count, seed, style), seed, style, seconds, (256, 456), load_stats())
+    return [v2._plan(task) for task in tasks]
+
+
+def decoded(path):
+    with av.open(str(path)) as container:
+        return np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
+
+
+def test_styles_are_one_list():
+    from keras_vis.config import STYLES as config_styles
+
+    assert config_styles is STYLES
+    assert STYLES[:2] == ("studio", "outdoor")  # their seeds depend on their position
+    assert set(STYLES[2:]) == set(v2.STYLE_FAMILIES) and set(v2.FAMILIES) < set(STYLES)
+    assert v2.HELD_OUT not in v2.STYLE_FAMILIES["v2"] and len(v2.STYLE_FAMILIES["v2"]) >= 2
+    for family in v2.FAMILIES.values():
+        assert set(family.materials) <= set(MATERIALS)
+
+
+def test_v2_layout_media_and_manifest(v2_root):
+    assert_layout(v2_root, 6)
+    assert read_manifest(v2_root) == {
+        "version": 2, "seed": 3, "style": "v2", "recordings": 6, "seconds": 2.5, "size": [64, 96],
+        "families": ["v2-indoor", "v2-tabletop"], "held_out": "v2-outdoor",
+    }
+    struck = set(v2.FAMILIES["v2-indoor"].materials) | set(v2.FAMILIES["v2-tabletop"].materials)
+    for rec_id in ids_of(v2_root):
+        info = probe_video(v2_root / f"{rec_id}_mic.mp4")
+        assert info.codec == "h264" and 32 <= info.height <= 64 and 32 <= info.width <= 96
+        assert info.height % 2 == 0 and info.width % 2 == 0 and 14.9 < info.fps < 30.1
+        wav = soundfile.info(str(v2_root / f"{rec_id}_mic.wav"))
+        assert (wav.samplerate, wav.channels, wav.subtype) == (96000, 2, "PCM_16")
+        assert abs(wav.duration - info.duration) < 0.05
+        events = parse_times(v2_root / f"{rec_id}_times.txt")
+        times = [e.time_s for e in events]
+        assert events and times == sorted(times) and (len(times) < 2 or min(np.diff(times)) > 0.2)
+        for e in events:
+            assert (e.material == "None") == (e.action == "None") == (e.reaction == "None")
+            if e.material != "None":
+                assert e.material in struck and e.action in ("hit", "scratch")
+                assert e.reaction == MATERIALS[e.material].reaction
+
+
+def test_v2_same_seed_same_files(v2_root, tmp_path):
+    generate(tmp_path, workers=1, quiet=True, **{**V2, "recordings": 2})
+    for rec_id in ids_of(tmp_path):
+        for suffix in ("_mic.wav", "_times.txt"):
+            assert (tmp_path / f"{rec_id}{suffix}").read_bytes() == (v2_root / f"{rec_id}{suffix}").read_bytes()
+        assert np.array_equal(decoded(tmp_path / f"{rec_id}_mic.mp4"), decoded(v2_root / f"{rec_id}_mic.mp4"))
+
+
+def test_v2_media_vary_between_recordings(v2_root):
+    infos = [probe_video(v2_root / f"{i}_mic.mp4") for i in ids_of(v2_root)]
+    assert len({round(i.fps, 2) for i in infos}) > 1
+    assert len({(i.height, i.width) for i in infos}) > 1
+    firsts = [parse_times(v2_root / f"{i}_times.txt")[0].time_s for i in ids_of(v2_root)]
+    assert max(firsts) - min(firsts) > 0.3
+
+
+def test_v2_sound_starts_at_each_contact(v2_root):
+    ratios = []
+    for rec_id in ids_of(v2_root):
+        audio, rate = soundfile.read(str(v2_root / f"{rec_id}_mic.wav"))
+        for e in parse_times(v2_root / f"{rec_id}_times.txt"):
+            at = int(round(e.time_s * rate))
+            before = np.sqrt((audio[at - 96:at] ** 2).mean()) + 1e-9
+            ratios.append(np.sqrt((audio[at:at + 96] ** 2).mean()) / before)
+    ratios = np.array(ratios)
+    assert np.median(ratios) > 4 and (ratios > 1.5).mean() > 0.75
+
+
+def test_v2_band_limits_show_in_the_files(v2_root):
+    tasks = _tasks(v2_root, ids_of(v2_root), V2["seed"], "v2", V2["seconds"], V2["size"], load_stats())
+    above = {}
+    for task in tasks:
+        audio, rate = soundfile.read(str(v2_root / f"{task['id']}_mic.wav"))
+        power = np.abs(np.fft.rfft(audio.mean(1))) ** 2
+        share = power[np.fft.rfftfreq(len(audio), 1 / rate) > 14000].sum() / power.sum()
+        above[v2._plan(task).chain.lowpass is not None] = share
+        if v2._plan(task).chain.lowpass:
+            assert share < 1e-5
+    assert set(above) == {True, False}  # both kinds among these six
+
+
+def test_v2_randomisation_across_recordings():
+    drawn = plans()
+    assert {p.family for p in drawn} == {"v2-indoor", "v2-tabletop"}
+    assert len({p.media.fps for p in drawn}) >= 4 and len({(p.media.height, p.media.width) for p in drawn}) >= 4
+    assert len({p.media.crf for p in drawn}) >= 6
+    firsts = [p.events[0].t for p in drawn]
+    assert min(firsts) < 0.5 and max(firsts) > 1.5
+    events = [e for p in drawn for e in p.events]
+    assert 0 < np.mean([e.ring for e in events]) <= 0.05  # version 1's cue, now rare
+    assert any(e.miss for e in events) and any(e.scratch for e in events)
+    assert 0.15 < np.mean([p.chain.lowpass is not None for p in drawn]) < 0.6
+    assert len({p.chain.reverb_s for p in drawn}) > 10 and any(p.chain.peak > 1 for p in drawn)
+    assert any(p.rig.hand for p in drawn) and not all(p.rig.hand for p in drawn)
+    assert len({round(p.rig.length) for p in drawn}) > 10
+
+
+def test_v2_held_out_family_has_its_own_materials():
+    drawn = plans(count=8, style="v2-outdoor")
+    assert {p.family for p in drawn} == {"v2-outdoor"}
+    struck = {p.regions[e.target].look for p in drawn for e in p.events}
+    assert struck and struck <= set(STYLE_MATERIALS["outdoor"])
+
+
+def test_v2_stick_touches_at_contact_and_lifts_between():
+    for plan in plans(count=6, seconds=6.0):
+        rng = np.random.default_rng(0)
+        slides = v2._slides(rng, plan)
+        t, ends = np.array([e.t for e in plan.events]), np.array([e.end for e in plan.events])
+        motion = v2._kinematics(rng, plan, np.concatenate([t, t - 0.04, (ends[:-1] + t[1:]) / 2]), slides)
+        n = len(t)
+        at, before = motion["height"][:n], motion["height"][n:2 * n]
+        missed = np.array([e.miss for e in plan.events])
+        assert np.all(at[~missed] == 0) and np.all(at[missed] > 0)
+        assert np.all(before[~missed] > 0)  # the stick comes down onto the surface
+        for e, tip in zip(plan.events, motion["tip"][:n]):
+            if not e.miss and not plan.regions[e.target].light:
+                assert tip == pytest.approx(e.point, abs=1e-6)
+        assert np.all(motion["height"][2 * n:] > 0)  # lifted between contacts
+
+
+def test_manifest_missing_or_broken(tmp_path):
+    assert read_manifest(tmp_path) is None
+    (tmp_path / MANIFEST).write_text("[1, 2")
+    with pytest.raises(DataError, match="manifest"):
+        read_manifest(tmp_path)
+    (tmp_path / MANIFEST).write_text(json.dumps([1, 2]))
+    with pytest.raises(DataError, match="JSON object"):
+        read_manifest(tmp_path)

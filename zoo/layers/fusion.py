@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import keras
+from keras import ops
 
 
 def fuse_steps(video, audio, name: str):
@@ -76,3 +77,45 @@ def classifier_head(x, units: int, dropout: float, name: str = "head"):
     if dropout:
         x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
     return keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="p_real")(x)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class LagProfile(keras.layers.Layer):
+    """Two ``(B, T, C)`` sequences -> ``(B, 2 * max_lag + 1)``: for each lag ``L`` (in frames,
+    positive: the audio lags), the mean cosine similarity of ``video[t]`` and ``audio[t + L]``
+    over the steps both cover, minus its mean over all lags.
+
+    Only the shape of the profile survives the centring: how much better one lag agrees than
+    the others, not how similar the two streams look overall. That is the part of a pair that
+    real footage shares with generated footage.
+    """
+
+    def __init__(self, max_lag: int, **kwargs):
+        super().__init__(**kwargs)
+        self.max_lag = int(max_lag)
+
+    def call(self, inputs):
+        video, audio = (x / (ops.norm(x, axis=-1, keepdims=True) + 1e-6) for x in inputs)
+        steps = video.shape[1]
+        profile = []
+        for lag in range(-self.max_lag, self.max_lag + 1):
+            v = video[:, max(0, -lag): steps - max(0, lag)]
+            a = audio[:, max(0, lag): steps - max(0, -lag)]
+            profile.append(ops.mean(ops.sum(v * a, axis=-1), axis=1))
+        profile = ops.stack(profile, axis=1)
+        return profile - ops.mean(profile, axis=1, keepdims=True)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], 2 * self.max_lag + 1)
+
+    def get_config(self):
+        return {**super().get_config(), "max_lag": self.max_lag}
+
+
+def lag_fusion(video, audio, width: int, max_lag: int, name: str = "fusion"):
+    """Both sequences projected to ``width`` per step, then their centred lag profile."""
+    v = keras.layers.LayerNormalization(name=f"{name}_video_norm")(video)
+    v = keras.layers.Dense(width, name=f"{name}_video_project")(v)
+    a = keras.layers.LayerNormalization(name=f"{name}_audio_norm")(audio)
+    a = keras.layers.Dense(width, name=f"{name}_audio_project")(a)
+    return LagProfile(max_lag, name=f"{name}_lag_profile")([v, a])

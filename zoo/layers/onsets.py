@@ -14,7 +14,7 @@ from keras import ops
 
 @keras.saving.register_keras_serializable(package="zoo")
 class VisualOnsets(keras.layers.Layer):
-    """uint8 ``(B, T, H, W, 3)`` -> ``(B, T)``: the drop of mean absolute frame difference.
+    """uint8 ``(B, T, H, W, 3)`` -> ``(B, T, 1)``: the drop of mean absolute frame difference.
 
     ``m[i] = mean |grey[i + 1] - grey[i]|`` sits between frames i and i + 1; its drop
     ``max(m[i - 1] - m[i], 0)`` is placed at frame i (as ``check-sync`` does); the first and
@@ -26,15 +26,15 @@ class VisualOnsets(keras.layers.Layer):
         motion = ops.mean(ops.abs(grey[:, 1:] - grey[:, :-1]), axis=(2, 3))
         drop = ops.relu(motion[:, :-1] - motion[:, 1:])
         zero = ops.zeros_like(drop[:, :1])
-        return ops.concatenate([zero, drop, zero], axis=1)
+        return ops.concatenate([zero, drop, zero], axis=1)[..., None]
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[1])
+        return (input_shape[0], input_shape[1], 1)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
 class AudioOnsets(keras.layers.Layer):
-    """float ``(B, S, C)`` -> ``(B, frames)``: per video frame, the largest rise of log energy.
+    """float ``(B, S, C)`` -> ``(B, frames, 1)``: per video frame, the largest rise of log energy.
 
     The waveform is cut into ``frames * steps_per_frame`` short steps; a rise is the log energy
     of a step minus that of the step before the previous one, so a sound starting anywhere in a
@@ -58,10 +58,10 @@ class AudioOnsets(keras.layers.Layer):
         rise = ops.relu(level[:, 2:] - level[:, :-2])
         rise = ops.concatenate([ops.zeros_like(rise[:, :2]), rise], axis=1)
         per_frame = ops.reshape(rise, (-1, self.frames, self.steps_per_frame))
-        return ops.max(per_frame, axis=-1)
+        return ops.max(per_frame, axis=-1, keepdims=True)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.frames)
+        return (input_shape[0], self.frames, 1)
 
     def get_config(self):
         return {**super().get_config(), "frames": self.frames,
@@ -70,7 +70,7 @@ class AudioOnsets(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="zoo")
 class LagAgreement(keras.layers.Layer):
-    """Two ``(B, T)`` onset signals -> p_real ``(B, 1)``: does lag 0 beat every other lag?
+    """Two ``(B, T, 1)`` onset signals -> p_real ``(B, 1)``: does lag 0 beat every other lag?
 
     For each lag ``L`` in ``[-max_lag, max_lag]`` frames, the Pearson correlation of the video
     signal with the audio signal moved by ``L`` over their overlap. The margin is the best
@@ -86,7 +86,7 @@ class LagAgreement(keras.layers.Layer):
         self.sharpness = float(sharpness)
 
     def call(self, inputs):
-        video, audio = inputs
+        video, audio = (ops.squeeze(x, axis=-1) for x in inputs)
         frames = video.shape[1]
         near, far = [], []
         for lag in range(-self.max_lag, self.max_lag + 1):

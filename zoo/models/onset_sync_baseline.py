@@ -13,6 +13,7 @@ import keras
 from zoo.clip import CLIP_PRESETS, ClipSpec
 from zoo.layers.inputs import model_inputs
 from zoo.layers.onsets import AudioOnsets, LagAgreement, VisualOnsets
+from zoo.layers.parts import assemble
 from zoo.preset import Preset
 from zoo.registry import register_model
 
@@ -31,5 +32,5 @@ def onset_sync_baseline(clip: ClipSpec, fusion: str, max_lag_s: float = 0.8,
     video = VisualOnsets(name="video_onsets")(inputs["video"])
     audio = AudioOnsets(clip.frames, name="audio_onsets")(inputs["audio"])
     max_lag = max(tolerance_frames + 1, int(round(max_lag_s * clip.fps)))
-    p_real = LagAgreement(max_lag, tolerance_frames, sharpness, name="p_real")([video, audio])
-    return keras.Model(inputs, p_real)
+    return assemble(inputs, video, audio, lambda v, a: LagAgreement(
+        max_lag, tolerance_frames, sharpness, name="p_real")([v, a]))

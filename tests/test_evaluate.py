@@ -1,0 +1,138 @@
+"""keras_vis.evaluate: the real-footage protocol (pairs, cuts, metrics), unreadable clips, the
+results-row hook and the command, on short clips made in the test."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from keras_vis.errors import DataError
+from keras_vis.evaluate import (
+    Clip,
+    cut,
+    evaluate,
+    find_clips,
+    protocol_pairs,
+    roc_auc,
+    summarize,
+)
+from tests.media import write_video
+
+FPS, RATE = 10, 1000
+
+
+def synthetic_clip(name: str, seconds: float) -> Clip:
+    """Frames and audio that both count time: frame k holds k, sample i holds i / RATE."""
+    frames = np.arange(int(round(seconds * FPS)), dtype=np.uint8)[:, None, None, None]
+    waveform = (np.arange(int(round(seconds * RATE))) / RATE).astype("float32")[:, None]
+    return Clip(name, frames, waveform, FPS, RATE)
+
+
+def test_pairs_follow_the_protocol():
+    clips = [synthetic_clip("a", 6.0), synthetic_clip("b", 2.3), synthetic_clip("c", 3.0)]
+    pairs = protocol_pairs(clips)
+    kinds = {name: [p.kind for p in pairs if p.video == name] for name in "abc"}
+    # 6 s: every shift keeps >= 2 s; 2.3 s: none; 3 s: +-0.5 (2.5 s) and +-1.0 (2.0 s).
+    assert kinds["a"] == ["aligned", "shifted", "shifted", "shifted", "shifted", "swapped"]
+    assert kinds["b"] == ["aligned", "swapped"]
+    assert kinds["c"].count("shifted") == 4
+    swapped = {p.video: p.audio for p in pairs if p.kind == "swapped"}
+    assert swapped == {"a": "b", "b": "c", "c": "a"}
+    assert all(p.seconds >= 2.0 - 1e-9 for p in pairs if p.kind == "shifted")
+    assert [p.label for p in pairs].count(1) == 3
+
+
+@pytest.mark.parametrize("shift", [-1.0, -0.5, 0.5, 1.0])
+def test_a_shifted_pair_hears_each_frame_shift_seconds_late(shift):
+    clip = synthetic_clip("a", 6.0)
+    (pair,) = [p for p in protocol_pairs([clip]) if p.shift_s == shift and p.kind == "shifted"]
+    frames, waveform = cut(pair, {"a": clip})
+    assert len(frames) / FPS == pytest.approx(len(waveform) / RATE, abs=1.0 / FPS)
+    video_time = frames[:, 0, 0, 0] / FPS  # the source time each frame shows
+    audio_time = waveform[np.arange(len(frames)) * RATE // FPS, 0]  # source time heard then
+    # The audio lags by `shift`: what is heard at a frame was made `shift` seconds earlier.
+    np.testing.assert_allclose(video_time - audio_time, shift, atol=1e-3)
+
+
+def test_summary_metrics():
+    rows = [
+        {"kind": "aligned", "label": 1, "p_real": 0.9, "offset_s": 0.0, "offset_ok": True},
+        {"kind": "aligned", "label": 1, "p_real": 0.4, "offset_s": 0.3, "offset_ok": False},
+        {"kind": "shifted", "label": 0, "p_real": 0.2, "offset_s": 0.5, "offset_ok": True},
+        {"kind": "shifted", "label": 0, "p_real": 0.6, "offset_s": 0.0, "offset_ok": False},
+        {"kind": "swapped", "label": 0, "p_real": 0.1},
+        {"kind": "swapped", "label": 0, "p_real": 0.3},
+    ]
+    m = summarize(rows, clips=2)
+    assert m["balanced_accuracy"] == pytest.approx(0.5 * (1 / 2 + 3 / 4))
+    assert m["offset_ok"] == 0.5 and m["aligned_offset_ok"] == 0.5
+    assert m["shifted_accuracy"] == 0.5 and m["swapped_accuracy"] == 1.0
+    assert m["auc"] == pytest.approx(roc_auc([1, 1, 0, 0, 0, 0], [0.9, 0.4, 0.2, 0.6, 0.1, 0.3]))
+    assert roc_auc([1, 0, 1, 0], [0.8, 0.2, 0.7, 0.7]) == pytest.approx(0.875)  # tie counts half
+    assert np.isnan(roc_auc([1, 1], [0.2, 0.3]))
+
+
+@pytest.fixture(scope="module")
+def clips_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("clips")
+    write_video(root / "long.mp4", 4.5, 25, (72, 96), seed=1)
+    write_video(root / "short.mov", 2.2, 15, (60, 80), seed=2)
+    write_video(root / "other.mkv", 3.0, 30, (64, 64), seed=3)
+    (root / "broken.mp4").write_bytes(b"not a video at all")
+    (root / "notes.txt").write_text("not a video, not looked at\n")
+    return root
+
+
+def test_evaluate_reports_unreadable_clips_and_is_deterministic(clips_dir):
+    first = evaluate("onset_sync_baseline", clips_dir)
+    assert [s["clip"] for s in first.skipped] == ["broken.mp4"]
+    assert "broken.mp4" in first.skipped[0]["reason"]
+    m = first.metrics
+    assert m["clips"] == 3 and m["aligned_pairs"] == 3 and m["swapped_pairs"] == 3
+    assert m["shifted_pairs"] == 4 + 4  # long (4.5 s) and other (3 s) keep >= 2 s at every shift
+    assert 0.0 <= m["balanced_accuracy"] <= 1.0
+    assert {c["clip"] for c in first.clips} == {"long.mp4", "short.mov", "other.mkv"}
+    assert all("offset_ok" in p for p in first.pairs if p["kind"] != "swapped")
+    second = evaluate("onset_sync_baseline", [clips_dir])
+    assert second.pairs == first.pairs
+    assert set(first.results_columns()) == {"real_balanced_accuracy", "real_auc",
+                                            "real_offset_ok", "real_clips"}
+
+
+def test_no_readable_clip_is_an_error_naming_the_folder(tmp_path):
+    with pytest.raises(DataError, match="no video files"):
+        find_clips(tmp_path)
+    with pytest.raises(DataError, match="clips folder not found"):
+        find_clips(tmp_path / "missing")
+    (tmp_path / "bad.mp4").write_bytes(b"garbage")
+    with pytest.raises(DataError, match="none of the clips"):
+        evaluate("onset_sync_baseline", tmp_path)
+
+
+def test_results_row_hook_leaves_cells_empty_without_clips(clips_dir, tmp_path, capsys):
+    from keras_vis.experiment import evaluate_real_clips
+    from keras_vis.predict import load_model
+
+    model, _ = load_model("onset_sync_baseline")
+    empty = evaluate_real_clips(model, [str(tmp_path / "nowhere")], tmp_path)
+    assert set(empty.values()) == {""}
+    assert "not found" in capsys.readouterr().err
+    cells = evaluate_real_clips(model, [str(clips_dir)], tmp_path)
+    assert cells["real_clips"] == 3 and 0 <= cells["real_balanced_accuracy"] <= 1
+    saved = json.loads((tmp_path / "real_clips.json").read_text())
+    assert saved["metrics"]["clips"] == 3
+
+
+def test_command_prints_the_summary_and_json(clips_dir, capsys):
+    from keras_vis.cli import main
+
+    assert main(["evaluate", "onset_sync_baseline", "--clips", str(clips_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "balanced accuracy" in out and "swapped" in out
+    assert main(["evaluate", "onset_sync_baseline", "--clips", str(clips_dir), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["metrics"]["clips"] == 3 and len(report["clips"]) == 3
+    assert main(["evaluate", "no_such_model.keras", "--clips", str(clips_dir)]) == 2
+    assert "model file not found" in capsys.readouterr().err
