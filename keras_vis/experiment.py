@@ -210,6 +210,7 @@ def ensure_dataset(dataset, key: str) -> Path:
     """The dataset folder; a synthetic one is generated (atomically) when missing."""
     root = Path(dataset.root)
     if root.is_dir() and any(root.iterdir()):
+        _check_manifest(root, dataset.synthetic, key)
         return root
     if dataset.synthetic is None:
         raise DataError(f"{root}: dataset folder is missing or empty ({key}.root)")
@@ -278,6 +279,31 @@ def _process_count() -> int:
         return jax.process_count()
     except Exception:
         return 1
+
+
+def _check_manifest(root: Path, synthetic, key: str) -> None:
+    """A generated folder must be what the config asks for: same generator, seed, style, count
+    and length (its ``manifest.json``); otherwise a clear error, never a silent reuse."""
+    if synthetic is None:
+        return
+    from keras_vis.data.synthetic import generator_version, read_manifest
+
+    manifest = read_manifest(root)
+    if manifest is None:
+        print(f"warning: {root} has no manifest.json: used as it is, not checked against "
+              f"{key}.synthetic", file=sys.stderr)
+        return
+    wanted = {"version": generator_version(synthetic.style), "seed": synthetic.seed,
+              "style": synthetic.style, "recordings": synthetic.recordings,
+              "seconds": synthetic.seconds}
+    differ = [f"{name} {manifest.get(name)!r} (config: {value!r})"
+              for name, value in wanted.items() if manifest.get(name) != value]
+    if differ:
+        raise DataError(
+            f"{root} was generated with other settings than {key}.synthetic asks for: "
+            f"{'; '.join(differ)}. Delete the folder to regenerate it, or point "
+            f"{key}.root elsewhere"
+        )
 
 
 def _reconcile_history(run_dir: Path) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from keras_vis.errors import DataError
 from keras_vis.results import RESULTS_COLUMNS, read_results
 
 REPO = Path(__file__).resolve().parents[1]
@@ -311,3 +312,17 @@ def test_failure_after_the_last_epoch_resumes_at_the_test_step(tmp_path, synthet
     assert (run_dir / "best.keras").stat().st_mtime_ns == checkpoint
     assert len(read_results(tmp_path / "results.csv")) == 1
     assert (run_dir / "metrics.json").is_file()
+
+
+def test_a_generated_folder_with_other_settings_is_refused(tmp_path):
+    from keras_vis.config import DatasetConfig, SyntheticConfig
+    from keras_vis.data.synthetic import generate
+    from keras_vis.experiment import ensure_dataset
+
+    root = tmp_path / "data"
+    generate(root, recordings=1, seconds=3.0, seed=0, size=(64, 96), workers=1, quiet=True)
+    same = DatasetConfig(str(root), SyntheticConfig(recordings=1, seconds=3.0, seed=0))
+    assert ensure_dataset(same, "data.dataset") == root
+    other = DatasetConfig(str(root), SyntheticConfig(recordings=1, seconds=3.0, seed=5))
+    with pytest.raises(DataError, match=r"other settings.*seed 0 \(config: 5\).*Delete the folder"):
+        ensure_dataset(other, "data.dataset")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from keras_vis.data.synthetic import STYLES
 from keras_vis.errors import KerasVisError
 
 
@@ -18,17 +19,20 @@ def _size(text: str) -> tuple[int, int]:
 def register(subparsers, parents) -> None:
     p = subparsers.add_parser(
         "generate", parents=parents, help="write synthetic recordings (Greatest Hits layout)",
-        description="Write N synthetic recordings: <id>_mic.mp4 (H.264, 29.97 fps), "
-        "<id>_mic.wav (96 kHz stereo) and <id>_times.txt. Same seed, same files.",
+        description="Write N synthetic recordings: <id>_mic.mp4 (H.264), <id>_mic.wav "
+        "(96 kHz stereo) and <id>_times.txt, and manifest.json. Same seed, same files.",
     )
     p.add_argument("out", help="folder to write into (created if missing)")
     p.add_argument("--recordings", type=int, default=40, help="how many recordings (default 40)")
     p.add_argument("--seconds", type=float, default=20.0, help="length of each recording (default 20)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--style", choices=("studio", "outdoor"), default="studio",
-                   help="scenes and sound sources (outdoor: for out-of-distribution tests)")
+    p.add_argument("--style", choices=STYLES, default="studio",
+                   help="generator 1: studio, outdoor (29.97 fps, for out-of-distribution tests); "
+                   "generator 2: v2-indoor, v2-tabletop, v2-outdoor, and v2 = all v2 families "
+                   "but v2-outdoor, held out (default studio)")
     p.add_argument("--size", type=_size, default=(256, 456), metavar="HxW",
-                   help="frame size, height x width (default 256x456, as vis-data-256)")
+                   help="frame size, height x width (default 256x456, as vis-data-256; "
+                   "v2 styles: the largest size)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=main)

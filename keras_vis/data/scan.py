@@ -24,6 +24,8 @@ REQUIRED = ("_mic.mp4", "_mic.wav", "_times.txt")
 # Files of the released dataset that the loaders do not use but that are not strays.
 EXTRAS = ("_denoised.wav", "_denoised.mp4", "_denoised_thumb.mp4")
 SPLIT_FILES = ("train.txt", "test.txt")
+# Written by ``generate`` beside the recordings: what made them (keras_vis.data.synthetic).
+KNOWN_EXTRAS = (*SPLIT_FILES, "manifest.json")
 _NAME = re.compile(r"^(?P<id>.+?)(?P<suffix>" + "|".join(map(re.escape, REQUIRED + EXTRAS)) + r")$")
 
 
@@ -198,7 +200,7 @@ def scan(
     skipped = []
     for entry in entries:
         match = _NAME.match(entry.name)
-        if entry.name in SPLIT_FILES and entry.is_file():
+        if entry.name in KNOWN_EXTRAS and entry.is_file():
             continue
         if match is None or entry.is_dir():
             kind = "folder" if entry.is_dir() else "file"

@@ -23,6 +23,12 @@ task alone:
 - nuisances: room tone and hum (wind, birds, traffic outdoors), slow gain changes, swings
   that stop short of the surface (motion without sound), off-screen sounds (sound without
   motion), a moving distractor, camera shake, lighting and background variety.
+
+That is generator version 1 (styles ``studio`` and ``outdoor``, kept as they are so that
+results on them reproduce). Version 2 (``keras_vis.data.synthetic_v2``; styles ``v2``,
+``v2-indoor``, ``v2-tabletop``, ``v2-outdoor``) randomises everything but the physics of a
+contact; ``v2`` mixes the v2 families except v2-outdoor, held out. ``generate`` writes
+``manifest.json`` beside the recordings: what made them (``read_manifest``).
 """
 
 from __future__ import annotations
@@ -43,7 +49,9 @@ from keras_vis.errors import DataError
 VIDEO_RATE = Fraction(30000, 1001)
 REACTION_S = 0.3  # how long the visible reaction to a contact lasts
 SAMPLE_RATE = 96000
-STYLES = ("studio", "outdoor")
+# Version 1 styles first: their position in this tuple seeds their recordings.
+STYLES = ("studio", "outdoor", "v2", "v2-indoor", "v2-tabletop", "v2-outdoor")
+MANIFEST = "manifest.json"
 DEFAULT_SIZE = (256, 456)
 
 # Which materials each style's scenes are made of: indoor objects in the studio style,
@@ -626,7 +634,42 @@ def _choose_materials(rng, stats, style: str) -> list[str]:
     return list(rng.choice(names, size=count, replace=False, p=counts / counts.sum()))
 
 
+def generator_version(style: str) -> int:
+    """Which generator makes ``style``: 1 (studio, outdoor) or 2 (the v2 families)."""
+    return 2 if style.startswith("v2") else 1
+
+
+def read_manifest(root: str | Path) -> dict | None:
+    """What ``generate`` wrote into ``root/manifest.json``; None when there is none.
+
+    Example:
+    >>> read_manifest("data/synthetic")["version"]  # doctest: +SKIP
+    1
+    """
+    path = Path(root) / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{path}: not a readable manifest ({error})") from None
+    if not isinstance(manifest, dict):
+        raise DataError(f"{path}: not a readable manifest (expected a JSON object)")
+    return manifest
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    # Written last and atomically: a manifest says the folder is complete.
+    staging = out / (MANIFEST + ".tmp")
+    staging.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    os.replace(staging, out / MANIFEST)
+
+
 def _write_recording(task: dict) -> str:
+    if generator_version(task["style"]) == 2:
+        from keras_vis.data.synthetic_v2 import write_recording
+
+        return write_recording(task)
     import cv2
     import soundfile
 
@@ -664,6 +707,15 @@ def _write_recording(task: dict) -> str:
     return rec_id
 
 
+def _tasks(out: Path, ids: list[str], seed: int, style: str, seconds: float, size, stats) -> list[dict]:
+    """What each worker needs to write one recording: the i-th is seeded (seed, style, i)."""
+    return [
+        {"out": str(out), "id": rec_id, "seed": (int(seed), STYLES.index(style), i),
+         "seconds": float(seconds), "style": style, "size": size, "stats": stats}
+        for i, rec_id in enumerate(ids)
+    ]
+
+
 def generate(
     out: str | Path,
     recordings: int = 40,
@@ -674,10 +726,12 @@ def generate(
     workers: int | None = None,
     quiet: bool = False,
 ) -> list[str]:
-    """Write ``recordings`` synthetic recordings of ``seconds`` each into ``out``.
+    """Write ``recordings`` synthetic recordings of ``seconds`` each into ``out``, and
+    ``out/manifest.json`` (generator version, seed, style, recordings, seconds, size).
 
-    ``size`` is (height, width), both even (yuv420p). The same arguments always give the
-    same files. Returns the ids written, in order.
+    ``size`` is (height, width), both even (yuv420p); v2 styles draw each recording's size
+    (and frame rate) at or below it. The same arguments always give the same files.
+    Returns the ids written, in order.
 
     Example:
     >>> ids = generate("data/synthetic", recordings=2, seconds=4.0, quiet=True)  # doctest: +SKIP
@@ -699,11 +753,11 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     stats = load_stats()
     ids = recording_ids(recordings, seed, style)
-    tasks = [
-        {"out": str(out), "id": rec_id, "seed": (int(seed), STYLES.index(style), i),
-         "seconds": float(seconds), "style": style, "size": (height, width), "stats": stats}
-        for i, rec_id in enumerate(ids)
-    ]
+    tasks = _tasks(out, ids, seed, style, seconds, (height, width), stats)
+    version = generator_version(style)
+    if version == 2:
+        # Imported here, before any fork, so that workers share the heavy imports.
+        from keras_vis.data.synthetic_v2 import HELD_OUT, STYLE_FAMILIES
     workers = min(workers or os.cpu_count() or 1, recordings)
     with Progress(recordings, f"generating {style}", quiet=quiet) as progress:
         if workers <= 1:
@@ -721,4 +775,13 @@ def generate(
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 for _ in pool.map(_write_recording, tasks):
                     progress.advance()
+    manifest = {
+        "version": version, "seed": int(seed), "style": style,
+        "recordings": recordings, "seconds": float(seconds), "size": [height, width],
+    }
+    if version == 2:
+        manifest["families"] = list(STYLE_FAMILIES[style])
+        if HELD_OUT not in STYLE_FAMILIES[style]:
+            manifest["held_out"] = HELD_OUT
+    _write_manifest(out, manifest)
     return ids

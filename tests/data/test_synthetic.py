@@ -1,3 +1,4 @@
+import argparse
 import json
 import re
 
@@ -160,9 +161,13 @@ def decoded(path):
 
 
 def test_styles_are_one_list():
+    from keras_vis.commands import generate as command
     from keras_vis.config import STYLES as config_styles
 
     assert config_styles is STYLES
+    parser = argparse.ArgumentParser()
+    command.register(parser.add_subparsers(), [])
+    assert parser.parse_args(["generate", "out", "--style", "v2-outdoor"]).style == "v2-outdoor"
     assert STYLES[:2] == ("studio", "outdoor")  # their seeds depend on their position
     assert set(STYLES[2:]) == set(v2.STYLE_FAMILIES) and set(v2.FAMILIES) < set(STYLES)
     assert v2.HELD_OUT not in v2.STYLE_FAMILIES["v2"] and len(v2.STYLE_FAMILIES["v2"]) >= 2
