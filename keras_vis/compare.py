@@ -21,9 +21,11 @@ from typing import Iterable, Sequence
 import pandas
 
 from keras_vis.errors import KerasVisError
-from keras_vis.results import NUMERIC_COLUMNS, RESULTS_COLUMNS, read_results, write_text_atomic
+from keras_vis.results import (
+    DEFAULT_GROUPING, NUMERIC_COLUMNS, RESULTS_COLUMNS, read_results, write_text_atomic,
+)
 
-DEFAULT_BY = ("model", "backend", "task")
+DEFAULT_BY = DEFAULT_GROUPING
 
 # Summarised per group: (column, heading in markdown, shown with its std).
 SUMMARY = (

@@ -66,6 +66,10 @@ RESULTS_COLUMNS = (
 REAL_COLUMNS = ("real_balanced_accuracy", "real_auc", "real_offset_ok", "real_clips")
 ADDED_COLUMNS = REAL_COLUMNS
 
+# How a results table is grouped unless told otherwise, like with like: runs are averaged only
+# when they share the experiment, preset, task, dataset and backend (a repeated experiment).
+DEFAULT_GROUPING = ("experiment", "preset", "task", "dataset", "backend")
+
 INTEGER_COLUMNS = ("seed", "epochs", "params", "real_clips")
 FLOAT_COLUMNS = (
     "train_accuracy",

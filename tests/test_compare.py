@@ -8,6 +8,9 @@ from keras_vis.compare import compare, mixed_groups, summarize, write_results_md
 from keras_vis.errors import KerasVisError
 from keras_vis.results import RESULTS_COLUMNS, append_result
 
+# The grouping these tables were written for (the default groups like with like instead).
+BY = "model,backend,task"
+
 
 def run(model, backend, task, seed, accuracy, **values):
     row = dict.fromkeys(RESULTS_COLUMNS, "")
@@ -37,7 +40,7 @@ def table():
 
 
 def test_summary_mean_std_and_best(table):
-    summary = summarize(table)
+    summary = summarize(table, by=BY)
     assert list(summary[["task", "model", "backend"]].itertuples(index=False, name=None)) == [
         ("correspondence", "a_model", "jax"),
         ("correspondence", "b_model", "jax"),
@@ -58,11 +61,11 @@ def test_summary_mean_std_and_best(table):
 def test_best_per_task_follows_the_metric(table):
     # equal means are all marked: b_model/jax averages 0.95 too once its third seed scores 1.01
     table.loc[2, "test_accuracy"] = 1.01
-    tied = summarize(table)
+    tied = summarize(table, by=BY)
     sync = tied[tied["task"] == "sync"].set_index(["model", "backend"])
     assert sync.loc[("a_model", "jax"), "best"] and sync.loc[("b_model", "jax"), "best"]
     # a loss is better when lower: a_model/jax has the lowest test loss on sync (0.05)
-    by_loss = summarize(table, metric="test_loss")
+    by_loss = summarize(table, by=BY, metric="test_loss")
     sync = by_loss[by_loss["task"] == "sync"].set_index(["model", "backend"])
     assert sync["best"].sum() == 1 and sync.loc[("a_model", "jax"), "best"]
     # without task in --by there is one best row overall
@@ -70,7 +73,7 @@ def test_best_per_task_follows_the_metric(table):
 
 
 def test_markdown_marks_best_and_is_deterministic(table):
-    text = compare(table)
+    text = compare(table, by="model,backend,task")
     lines = text.splitlines()
     assert lines[0].startswith("| task | model | backend | runs | test acc | test AUC |")
     assert "| sync | a_model | jax | 1 | **0.950** |" in text
@@ -80,7 +83,14 @@ def test_markdown_marks_best_and_is_deterministic(table):
     assert b_sync + " 1,000 | 50.0 |  |" in text
     assert sum(line.endswith("| best |") for line in lines[2:]) == 2
     shuffled = table.sample(frac=1.0, random_state=0)
-    assert compare(shuffled) == text
+    assert compare(shuffled, by="model,backend,task") == text
+
+
+def test_the_default_grouping_compares_like_with_like(table):
+    from keras_vis.compare import DEFAULT_BY
+
+    assert {"experiment", "preset", "task", "dataset"} <= set(DEFAULT_BY)
+    assert not mixed_groups(table)
 
 
 def test_csv_format_parses_back(table):
@@ -92,13 +102,13 @@ def test_csv_format_parses_back(table):
 
 
 def test_mixed_presets_are_noted(table):
-    assert mixed_groups(table) == []
+    assert mixed_groups(table, BY) == []
     base = run("b_model", "jax", "sync", 1, 0.7, preset="base", experiment="sync_base")
     table.loc[len(table)] = base
-    notes = mixed_groups(table)
+    notes = mixed_groups(table, BY)
     assert len(notes) == 1 and "experiment, preset" in notes[0]
     assert "--by model,backend,task,experiment,preset" in notes[0]
-    assert notes[0] in compare(table)
+    assert notes[0] in compare(table, by=BY)
 
 
 def test_bad_arguments_are_clear(table):
@@ -116,8 +126,8 @@ def test_reads_a_results_file_and_writes_markdown(tmp_path, table):
     path = tmp_path / "results.csv"
     for row in table.to_dict("records"):
         append_result(path, row)
-    text = compare(path)
-    assert text == compare(table)
+    text = compare(path, by=BY)
+    assert text == compare(table, by=BY)
     out = tmp_path / "docs" / "RESULTS.md"
     write_results_md(text, out)
     assert out.read_text(encoding="utf-8") == text

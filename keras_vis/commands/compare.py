@@ -7,6 +7,8 @@ import argparse
 import os
 import sys
 
+from keras_vis.results import DEFAULT_GROUPING
+
 DEFAULT_RESULTS = os.path.join("experiments", "results.csv")
 
 
@@ -23,7 +25,8 @@ def register(subparsers, parents) -> None:
     p.add_argument(
         "--results", default=DEFAULT_RESULTS, help=f"results table (default: {DEFAULT_RESULTS})"
     )
-    p.add_argument("--by", default="model,backend,task", help="columns to group by (a,b,c)")
+    p.add_argument("--by", default=",".join(DEFAULT_GROUPING),
+                   help="columns to group by (a,b,c; default: %(default)s, like with like)")
     p.add_argument("--format", choices=("markdown", "csv"), default="markdown")
     p.add_argument("--metric", default="test_accuracy", help="the column that picks the best row")
     p.add_argument(

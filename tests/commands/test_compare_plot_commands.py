@@ -38,7 +38,8 @@ def project(tmp_path, monkeypatch):
 
 
 def test_compare_prints_and_writes_results_md(project, capsys):
-    assert parse("compare").func(parse("compare")) == 0
+    args = parse("compare", "--by", "model,backend,task")
+    assert args.func(args) == 0
     printed = capsys.readouterr().out
     assert "| sync | resnet_gru_fusion | jax | 2 | **0.930 ± 0.042** |" in printed
     written = (project / "experiments" / "RESULTS.md").read_text(encoding="utf-8")

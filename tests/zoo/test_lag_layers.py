@@ -1,0 +1,42 @@
+"""The timing layers: the lag profile peaks at the true lag, and the learning-free baseline says
+"real" to onsets that line up and "fake" to the same onsets moved by half a second."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def test_lag_profile_peaks_at_the_lag_of_the_audio():
+    from zoo.layers.fusion import LagProfile
+
+    rng = np.random.default_rng(0)
+    video = rng.standard_normal((2, 20, 8)).astype("float32")
+    audio = np.roll(video, 3, axis=1)  # the audio lags by 3 steps
+    profile = np.asarray(LagProfile(max_lag=5)([video, audio]))
+    assert profile.shape == (2, 11)
+    assert (profile.argmax(axis=1) == 5 + 3).all()
+    np.testing.assert_allclose(profile.mean(axis=1), 0.0, atol=1e-6)  # centred
+
+
+def _events(shift_frames: int):
+    """A bright flash on event frames (10 fps, 64 x 64) and a click at each event's sound."""
+    frames = np.full((1, 20, 64, 64, 3), 30, np.uint8)
+    audio = 1e-3 * np.random.default_rng(1).standard_normal((1, 32000, 2)).astype("float32")
+    for frame in (4, 9, 15):
+        # The striker moves for two frames, then stops at the contact frame.
+        frames[0, frame - 2: frame, 16:48, 16:48] = 220
+        sound = frame + shift_frames
+        if 0 <= sound < 20:
+            start = sound * 1600
+            audio[0, start: start + 400] += 0.5
+    return {"video": frames, "audio": audio}
+
+
+def test_onset_baseline_tells_aligned_from_shifted():
+    import zoo
+
+    model = zoo.build("onset_sync_baseline", "tiny")
+    assert not model.trainable_weights
+    aligned = float(np.asarray(model(_events(0)))[0, 0])
+    shifted = float(np.asarray(model(_events(5)))[0, 0])
+    assert aligned > 0.5 > shifted, (aligned, shifted)
