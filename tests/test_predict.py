@@ -4,6 +4,7 @@ model's quality on recordings it never saw."""
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 from pathlib import Path
 
@@ -339,26 +340,28 @@ def default_model():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("style", ["outdoor", "studio"])
-def test_default_checkpoint_scores_unseen_recordings(default_model, tmp_path, style):
+def test_default_checkpoint_scores_unseen_recordings(default_model, tmp_path):
+    """Three unseen recordings of the training family and three of the held-out family, each with
+    its own audio and the audio shifted by +-0.5 s (``benchmarks/default_model_quality.py
+    --recordings 3``): at least 15 of the 18 real/fake calls right and 12 of the 18 offsets
+    within two frames (the model scores 0.85 on v2 test pairs; the README gives its figures)."""
     from keras_vis.data.synthetic import generate
-
-    generate(tmp_path, recordings=1, seconds=10.0, seed=9001, style=style)
-    (video,) = sorted(tmp_path.glob("*_mic.mp4"))
-    wav = video.with_suffix(".wav")
     from zoo import registry
 
     two_frames = 2.0 / registry.clip_of(default_model).fps
-
-    aligned = predict(video, wav, model=default_model)
-    assert aligned.p_real > 0.5, aligned.line()
-    assert abs(aligned.offset_s) <= two_frames + 1e-9, aligned.line()
-
-    for shift in (QUALITY_SHIFT_S, -QUALITY_SHIFT_S):
-        moved = shifted_wav(wav, tmp_path / f"shifted_{shift:+.1f}.wav", shift)
-        result = predict(video, moved, model=default_model)
-        assert result.p_real < 0.5, f"shift {shift:+.1f} s: {result.line()}"
-        assert abs(result.offset_s - shift) <= two_frames + 1e-9, f"shift {shift:+.1f} s: {result.line()}"
+    calls, offsets, lines = [], [], []
+    for style, seed in (("v2", 9001), ("v2-outdoor", 9101)):
+        root = tmp_path / style
+        generate(root, recordings=3, seconds=10.0, seed=seed, style=style, quiet=True)
+        for video, shift in itertools.product(sorted(root.glob("*_mic.mp4")),
+                                              (0.0, QUALITY_SHIFT_S, -QUALITY_SHIFT_S)):
+            wav = video.with_suffix(".wav")
+            audio = wav if not shift else shifted_wav(wav, root / f"shift_{shift:+.1f}.wav", shift)
+            result = predict(video, audio, model=default_model)
+            calls.append((result.p_real > 0.5) == (shift == 0.0))
+            offsets.append(abs(result.offset_s - shift) <= two_frames + 1e-9)
+            lines.append(f"{video.name} shift {shift:+.1f}: {result.line()}")
+    assert sum(calls) >= 15 and sum(offsets) >= 12, "\n".join(lines)
 
 
 _SCORE_DEFAULT = """
