@@ -45,5 +45,6 @@ def test_demo_generates_trains_and_writes_the_table(tmp_path):
     assert list(table["experiment"]) == ["mini"]
     assert "--check-sync 2" in table["command"].iloc[0]
     written = (results.parent / "RESULTS.md").read_text()
-    assert "siamese_fusion" in written and "siamese_fusion" in done.stdout
+    # Grouped like with like: the row names the experiment (and its preset, task, dataset).
+    assert "| mini | tiny |" in written and "| mini | tiny |" in done.stdout
     assert (tmp_path / "runs" / "mini").is_dir()
