@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+from pathlib import Path
 
 from keras_vis.errors import KerasVisError
 
@@ -20,7 +22,9 @@ def register(subparsers, parents) -> None:
             "offset (positive: the audio lags the video) with a confidence."
         ),
     )
-    p.add_argument("video", help="video file (mp4, mov, avi, mkv, ...; any codec, fps and size)")
+    p.add_argument("video", nargs="+",
+                   help="video file(s) (mp4, mov, avi, mkv, ...; any codec, fps and size) or "
+                   "folders of them: one process scores them all, loading the model once")
     p.add_argument(
         "--audio",
         metavar="WAV",
@@ -67,6 +71,8 @@ def parse_offsets(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(
             f"expected MIN:MAX or MAX in seconds, got {text!r}"
         ) from None
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise argparse.ArgumentTypeError(f"{text!r}: offsets must be finite numbers of seconds")
     if low > high:
         raise argparse.ArgumentTypeError(f"{text!r}: MIN is above MAX")
     return low, high
@@ -83,23 +89,40 @@ def main(args) -> int:
         # The grid steps by the model's frames; load_model caches, so predict reuses this load.
         model, _ = load_model(args.model)
         offsets = offset_grid(*args.offsets, fps=registry.clip_of(model).fps)
-    result = predict(
-        args.video,
-        audio=args.audio,
-        model=args.model,
-        offsets=offsets,
-        hop_s=args.hop,
-        batch_size=args.batch_size,
-        progress=sys.stderr.isatty(),
-    )
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if args.plot:
-        from keras_vis.plot import prediction_figure
+    videos = _videos(args.video)
+    if len(videos) > 1 and (args.audio or args.plot):
+        raise KerasVisError("--audio and --plot take one video; score several with their own "
+                            "audio tracks")
+    results = []
+    for video in videos:
+        result = predict(
+            video,
+            audio=args.audio,
+            model=args.model,
+            offsets=offsets,
+            hop_s=args.hop,
+            batch_size=args.batch_size,
+            progress=sys.stderr.isatty(),
+        )
+        for warning in result.warnings:
+            print(f"warning: {video}: {warning}", file=sys.stderr)
+        if args.plot:
+            from keras_vis.plot import prediction_figure
 
-        print(f"plot: {prediction_figure(result, args.plot)}", file=sys.stderr)
+            print(f"plot: {prediction_figure(result, args.plot)}", file=sys.stderr)
+        if not args.json:
+            print(result.line() if len(videos) == 1 else f"{video}: {result.line()}")
+        results.append(result.to_dict())
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
-    else:
-        print(result.line())
+        print(json.dumps(results[0] if len(videos) == 1 else results, indent=2))
     return 0
+
+
+def _videos(targets: list[str]) -> list[Path]:
+    """The files named, and the video files inside each folder named (sorted)."""
+    from keras_vis.evaluate import find_clips
+
+    videos = []
+    for target in map(Path, targets):
+        videos += find_clips(target) if target.is_dir() else [target]
+    return videos

@@ -113,7 +113,7 @@ def test_offsets_argument():
     assert parse_offsets("-1:0.5") == (-1.0, 0.5)
     assert parse_offsets("1.5") == (-1.5, 1.5)
     assert parse_offsets("-1.5") == (-1.5, 1.5)
-    for bad in ("a:b", "1:-1", "1:2:3"):
+    for bad in ("a:b", "1:-1", "1:2:3", "nan", "-inf:1", "0:nan"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_offsets(bad)
 
@@ -157,6 +157,27 @@ def test_short_audio_is_scored_with_warnings(capsys, model_path, recording, tmp_
     code, out, err = run_cli(capsys, video, "--audio", short, "--model", model_path)
     assert code == 0 and out.startswith("p_real=") and "padded=" in out
     assert "warning: " in err and "scored over the" in err and "padded" in err
+
+
+def test_several_videos_and_a_folder_in_one_process(capsys, model_path, recording,
+                                                     video_with_sound, tmp_path):
+    video, wav = recording
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    (folder / "a.mp4").write_bytes(video_with_sound.read_bytes())
+    (folder / "b.mp4").write_bytes(video_with_sound.read_bytes())
+    (folder / "notes.txt").write_text("not a video\n")
+    code, out, err = run_cli(capsys, folder, "--model", model_path, "--offsets", "0")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line.split(": p_real=")[0] for line in lines] == [str(folder / "a.mp4"),
+                                                              str(folder / "b.mp4")]
+    assert lines[0].split(": ")[1] == lines[1].split(": ")[1]  # the same clip, the same score
+    code, out, err = run_cli(capsys, folder, "--model", model_path, "--offsets", "0", "--json")
+    assert code == 0 and [r["video"] for r in json.loads(out)] == [str(folder / "a.mp4"),
+                                                                   str(folder / "b.mp4")]
+    code, out, err = run_cli(capsys, folder, "--audio", wav, "--model", model_path)
+    assert code == 2 and "take one video" in err
 
 
 def test_no_traceback_from_a_real_process(model_path, tmp_path):
