@@ -302,10 +302,10 @@ def _check_model(model: ModelConfig, source: str) -> None:
             f"{source}: model.preset: unknown preset {model.preset!r} for {model.name} "
             f"(known: {', '.join(presets)})"
         )
-    _check_overrides(model, presets, source)
+    _check_overrides(model, source)
 
 
-def _check_overrides(model: ModelConfig, presets: dict, source: str) -> None:
+def _check_overrides(model: ModelConfig, source: str) -> None:
     """``model.overrides`` may only name options of the model's builder (else zoo.build would
     fail after the data work; a typo would never train)."""
     import difflib
@@ -313,15 +313,7 @@ def _check_overrides(model: ModelConfig, presets: dict, source: str) -> None:
     from zoo import registry
     from zoo.preset import FUSIONS
 
-    parameters = getattr(registry, "parameters", None)
-    if parameters is not None:
-        known = set(parameters(model.name))
-    else:
-        # zoo lists no builder's parameters publicly: every option its presets set is one, and
-        # so is every parameter of the builder where it follows the layout of zoo/models/
-        # (the function zoo.models.<name>.<name>).
-        known = {option for preset in presets.values() for option in preset.kwargs()}
-        known |= _builder_parameters(model.name)
+    known = set(registry.parameters(model.name))
     for option in sorted(set(model.overrides) - known):
         close = difflib.get_close_matches(option, sorted(known), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -335,17 +327,3 @@ def _check_overrides(model: ModelConfig, presets: dict, source: str) -> None:
             f"{source}: model.overrides.fusion: unknown fusion {fusion!r} "
             f"(known: {', '.join(FUSIONS)})"
         )
-
-
-def _builder_parameters(name: str) -> set[str]:
-    import importlib
-    import inspect
-
-    try:
-        builder = getattr(importlib.import_module(f"zoo.models.{name}"), name, None)
-    except ImportError:
-        return set()
-    if not callable(builder):
-        return set()
-    return {p.name for p in inspect.signature(builder).parameters.values()
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}

@@ -134,12 +134,13 @@ def test_every_builder_option_is_accepted_as_an_override():
     """No false alarm: every option a preset sets, and every builder parameter (also those no
     preset sets, such as a default-only option), is a valid override key."""
     import zoo
-    from keras_vis.config import _builder_parameters
+    from zoo import registry
 
     for name in zoo.list_models():
         preset = next(iter(zoo.presets(name)))
         keys = {k for p in zoo.presets(name).values() for k in p.options}
-        keys |= _builder_parameters(name) - {"clip", "fusion"}
+        assert keys <= set(registry.parameters(name)), name
+        keys |= set(registry.parameters(name)) - {"clip", "fusion"}
         assert keys, name
         for key in sorted(keys):
             raw = {"model": {"name": name, "preset": preset, "overrides": {key: 1}}}

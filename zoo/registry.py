@@ -100,6 +100,12 @@ def list_models(pattern: str = "*") -> list[str]:
     return sorted(n for n in _MODELS if fnmatch.fnmatchcase(n, pattern))
 
 
+def parameters(name: str) -> tuple[str, ...]:
+    """The option names the builder of model ``name`` takes (``clip`` and ``fusion`` among
+    them): what a preset or a ``build`` override may set."""
+    return _entry(name).parameters
+
+
 def presets(name: str) -> dict[str, Preset]:
     """The presets of model ``name``, by preset name."""
     return dict(_entry(name).presets)
