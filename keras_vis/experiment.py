@@ -23,7 +23,6 @@ from keras_vis.config import ExperimentConfig
 from keras_vis.errors import ConfigError, DataError, KerasVisError
 from keras_vis.results import check_writable, write_text_atomic
 
-RUN_FILES = ("config.json", "history.csv", "best.keras", "metrics.json")
 # Written when training is over (every epoch, or an early stop): a rerun after a failure in the
 # test step goes straight to testing the best checkpoint instead of training again.
 TRAINED_FILE = "trained.json"
