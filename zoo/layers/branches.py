@@ -70,3 +70,14 @@ def spectrogram_features(audio, clip: ClipSpec, trunk: ResNetTrunk, num_mel_bins
                          num_mel_bins, name)
     x = trunk(x, branch)
     return AxisMean(axis=2, name=f"{name}_mel_mean")(x)
+
+
+def resnet_encoders(inputs: dict, clip: ClipSpec, widths, depths, stem_kernel: int,
+                    stem_pool: bool, num_mel_bins: int):
+    """The two encoders with a ResNet trunk each (not shared): per-frame video features and
+    spectrogram features, both ``(B, T, widths[-1])``."""
+    video = frame_features(inputs["video"], clip, ResNetTrunk(widths, depths, "video"),
+                           stem_kernel, stem_pool)
+    audio = spectrogram_features(inputs["audio"], clip, ResNetTrunk(widths, depths, "audio"),
+                                 num_mel_bins, stem_kernel)
+    return video, audio

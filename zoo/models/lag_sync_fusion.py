@@ -16,11 +16,10 @@ from collections.abc import Sequence
 import keras
 
 from zoo.clip import ClipSpec
-from zoo.layers.branches import frame_features, spectrogram_features
+from zoo.layers.branches import resnet_encoders
 from zoo.layers.fusion import classifier_head, lag_fusion, late_fusion
 from zoo.layers.inputs import model_inputs
 from zoo.layers.parts import assemble
-from zoo.layers.resnet import ResNetTrunk
 from zoo.preset import sized_presets
 from zoo.registry import register_model
 
@@ -40,10 +39,8 @@ def lag_sync_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths: 
                     projection: int = 64, max_lag_s: float = 0.8, head_units: int = 64,
                     dropout: float = 0.1) -> keras.Model:
     inputs = model_inputs(clip)
-    video = frame_features(inputs["video"], clip, ResNetTrunk(widths, depths, "video"),
-                           stem_kernel, stem_pool)
-    audio = spectrogram_features(inputs["audio"], clip, ResNetTrunk(widths, depths, "audio"),
-                                 num_mel_bins, stem_kernel)
+    video, audio = resnet_encoders(inputs, clip, widths, depths, stem_kernel, stem_pool,
+                                   num_mel_bins)
     max_lag = min(clip.frames - 2, max(1, int(round(max_lag_s * clip.fps))))
 
     def head(video, audio):

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 import keras
 
 from zoo.clip import ClipSpec
-from zoo.layers.branches import frame_features, spectrogram_features
+from zoo.layers.branches import resnet_encoders
 from zoo.layers.fusion import classifier_head, fuse_steps, late_fusion, sequence_pool
 from zoo.layers.inputs import model_inputs
 from zoo.layers.parts import assemble
-from zoo.layers.resnet import ResNetTrunk
 from zoo.preset import sized_presets
 from zoo.registry import register_model
 
@@ -40,10 +39,8 @@ def resnet_gru_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths
                       gru_units: int = 64, head_units: int = 64,
                       dropout: float = 0.1) -> keras.Model:
     inputs = model_inputs(clip)
-    video = frame_features(inputs["video"], clip, ResNetTrunk(widths, depths, "video"),
-                           stem_kernel, stem_pool)
-    audio = spectrogram_features(inputs["audio"], clip, ResNetTrunk(widths, depths, "audio"),
-                                 num_mel_bins, stem_kernel)
+    video, audio = resnet_encoders(inputs, clip, widths, depths, stem_kernel, stem_pool,
+                                   num_mel_bins)
 
     def head(video, audio):
         if fusion == "late":
