@@ -150,8 +150,8 @@ def load_model(model=None):
         path = Path(model)
         if path.is_dir() and (path / "best.keras").is_file():
             path = path / "best.keras"
-        elif not path.exists() and _zoo_entry(str(model)) is not None:
-            return _build_untrained(*_zoo_entry(str(model))), str(model)
+        elif not path.exists() and (entry := _zoo_entry(str(model))) is not None:
+            return _build_untrained(*entry), str(model)
         if not path.is_file():
             raise KerasVisError(
                 f"model file not found: {path} (give a .keras file, a run folder holding "
