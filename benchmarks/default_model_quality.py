@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from keras_vis.data.synthetic import generate
-    from keras_vis.predict import load_model, predict
+    from keras_vis.inference.predict import load_model, predict
 
     model, name = load_model(args.model)
     frame_s = 1.0 / model.clip.fps

@@ -1,37 +1,68 @@
-"""Loader throughput at the ``base`` clip spec: decoding per clip vs the clip cache.
+"""Loader throughput at the ``base`` clip spec, and what the loader costs a training step.
 
-One run prints one table:
+One run prints two markdown tables. Clips/s at the ``base`` spec, batch ``--batch`` (16):
   (a) decode each clip from the mp4/wav, as the seed project did (read_video/read_audio per clip)
   (b) cached: AVPairs batches from the memory-mapped clip cache
-  (c) cached + augmented (every augmentation switch on)
-  (d) AVPairs with worker threads, through Keras' PyDataset queue
-and the step-time ratio: a training step of a small model fed from in-memory arrays, divided by
-the same step fed by AVPairs (augmented, with workers); 1.0 means the loader costs nothing.
+  (c) cached + augmented (every augmentation switch on; issue 12 target >= 1,000 clips/s)
+  (c) at ``--baseline REV``: the same, with the ``keras_vis``/``zoo`` code of git revision REV
+      (exported to a temporary folder, timed in a subprocess on the same cache and settings)
+  (d) AVPairs, augmented, with worker threads, through Keras' PyDataset queue
+(b) to (d) are the best of ``--rounds`` rounds of ``--batches`` batches (the machine may be
+shared); for (b) and (c) the table adds the process CPU time per batch of that round, which
+load from other processes disturbs less than wall time.
+
+Then a training step of the zoo's ``--step-model`` at ``tiny`` (batch 16) and ``base`` (batch 4),
+fed by AVPairs (augmented, ``--workers`` threads) vs the same step on in-memory arrays; issue 12
+asks for loader / in-memory <= 1.05. Each path runs one ``fit`` of ``--steps`` (tiny) or
+``--base-steps`` (base) timed steps after one untimed first step (compilation, worker start-up);
+the default is a quick look (base steps take seconds each), raise them for a steadier ratio.
 
     python benchmarks/loader.py [--recordings 8 --seconds 12 --out /tmp/keras-vis-bench]
+    python benchmarks/loader.py --baseline HEAD          # before/after the working tree's changes
+    python benchmarks/loader.py --steps 60 --base-steps 6 --backend torch
+    python benchmarks/loader.py --step-presets           # clips/s only
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-BATCH = 32
+AUGMENT = {name: True for name in ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq")}
+STEP_BATCH = {"tiny": 16, "small": 8, "base": 4}  # train_step.py's batches (small: between)
+PER_RECORDING = 64
 
 
-def timed(fn, repeat: int = 1) -> float:
-    start = time.perf_counter()
-    for _ in range(repeat):
-        fn()
-    return (time.perf_counter() - start) / repeat
+def synthetic_cache(out: Path, recordings: int, seconds: float, clip):
+    """The clip cache of ``recordings`` synthetic recordings (generated once) at ``clip``."""
+    from keras_vis.data.cache import prepare
+    from keras_vis.data.scan import scan
+    from keras_vis.data.synthetic import generate
+
+    root = out / "data"
+    if not root.exists() or len(list(root.glob("*_mic.mp4"))) != recordings:
+        generate(root, recordings=recordings, seconds=seconds, seed=0, quiet=True)
+    return prepare(root, clip, cache_dir=out / "cache", quiet=True,
+                   recordings=scan(root).recordings)
+
+
+def augmented_pairs(cache, batch: int, workers: int = 1):
+    from keras_vis.data.dataset import AVPairs
+
+    return AVPairs(cache, list(cache.recordings.values()), batch, task="mixed", augment=AUGMENT,
+                   per_recording=PER_RECORDING, workers=workers)
 
 
 def decode_per_clip(table, recordings, clip, limit: int) -> float:
@@ -48,126 +79,195 @@ def decode_per_clip(table, recordings, clip, limit: int) -> float:
     return len(rows) / (time.perf_counter() - start)
 
 
-def loader_rate(dataset, batches: int) -> float:
+def loader_rate(dataset, batches: int, rounds: int = 1) -> tuple[float, float]:
+    """Clips/s reading ``batches`` batches in order, best of ``rounds``, and the process CPU
+    milliseconds per batch of that round (steadier than wall time on a shared machine)."""
     dataset[0]  # warm the page cache and memory maps
-    start = time.perf_counter()
-    clips = 0
-    for i in range(batches):
-        inputs, _ = dataset[i % len(dataset)]
-        clips += len(inputs["video"])
-    return clips / (time.perf_counter() - start)
+    best = (0.0, 0.0)
+    for _ in range(rounds):
+        start, cpu = time.perf_counter(), time.process_time()
+        clips = 0
+        for i in range(batches):
+            inputs, _ = dataset[i % len(dataset)]
+            clips += len(inputs["video"])
+        rate = clips / (time.perf_counter() - start)
+        best = max(best, (rate, (time.process_time() - cpu) * 1000 / batches))
+    return best
 
 
-def queued_rate(dataset, batches: int) -> float:
+def queued_rate(dataset, batches: int, rounds: int = 1) -> float:
     from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
-    adapter = PyDatasetAdapter(dataset, shuffle=False)
-    iterator = adapter.get_numpy_iterator()
-    next(iterator)  # start the workers
-    start = time.perf_counter()
-    clips = 0
-    for _ in range(min(batches, len(dataset) - 1)):
-        inputs, _ = next(iterator)
-        clips += len(inputs["video"])
-    elapsed = time.perf_counter() - start
-    adapter.on_epoch_end()
-    return clips / elapsed
+    best = 0.0
+    for _ in range(rounds):
+        adapter = PyDatasetAdapter(dataset, shuffle=False)
+        iterator = adapter.get_numpy_iterator()
+        next(iterator)  # start the workers
+        start = time.perf_counter()
+        clips = 0
+        for _ in range(min(batches, len(dataset) - 1)):
+            inputs, _ = next(iterator)
+            clips += len(inputs["video"])
+        best = max(best, clips / (time.perf_counter() - start))
+        adapter.on_epoch_end()
+    return best
 
 
-def small_model(clip):
-    import keras
-
-    video = keras.Input(clip.video_shape, dtype="uint8", name="video")
-    audio = keras.Input(clip.audio_shape, name="audio")
-    v = keras.layers.Rescaling(1 / 255)(video)
-    v = keras.layers.Conv3D(16, (3, 7, 7), strides=(1, 4, 4), activation="relu")(v)
-    v = keras.layers.Conv3D(32, 3, strides=2, activation="relu")(v)
-    v = keras.layers.GlobalAveragePooling3D()(v)
-    a = keras.layers.Conv1D(32, 64, strides=16, activation="relu")(audio)
-    a = keras.layers.Conv1D(32, 8, strides=4, activation="relu")(a)
-    a = keras.layers.GlobalAveragePooling1D()(a)
-    out = keras.layers.Dense(1, activation="sigmoid")(keras.layers.Concatenate()([v, a]))
-    model = keras.Model({"video": video, "audio": audio}, out)
-    model.compile("adam", "binary_crossentropy")
-    return model
+def baseline_rate(revision: str, args: argparse.Namespace) -> dict:
+    """(c) with the code of ``revision``: exported by ``git archive``, timed in a subprocess."""
+    with tempfile.TemporaryDirectory(prefix="keras-vis-baseline-") as folder:
+        archive = Path(folder) / "code.tar"
+        with archive.open("wb") as stream:
+            done = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "keras_vis", "zoo"],
+                                  stdout=stream, stderr=subprocess.PIPE, text=False)
+        if done.returncode != 0:
+            return {"error": done.stderr.decode().strip() or f"git archive {revision} failed"}
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder, filter="data")
+        command = [sys.executable, __file__, "--rate-only", "--code", folder,
+                   "--recordings", str(args.recordings), "--seconds", str(args.seconds),
+                   "--out", args.out, "--batch", str(args.batch), "--batches", str(args.batches),
+                   "--rounds", str(args.rounds)]
+        done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit status {done.returncode}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def step_time(model, x, steps: int, **fit_kwargs) -> float:
-    model.fit(x, epochs=1, steps_per_epoch=2, verbose=0, **fit_kwargs)  # compile and warm up
-    start = time.perf_counter()
-    model.fit(x, epochs=1, steps_per_epoch=steps, verbose=0, **fit_kwargs)
-    return (time.perf_counter() - start) / steps
+    """Seconds per training step in one ``fit`` of ``steps + 1`` steps, timed from the end of
+    the first step to the end of the last: compilation, worker start-up and the first batch's
+    wait are left out, every later wait for the loader is in."""
+    import keras
+
+    ends = []
+
+    class Clock(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            ends.append(time.perf_counter())
+
+    model.fit(x, epochs=1, steps_per_epoch=steps + 1, verbose=0, callbacks=[Clock()], **fit_kwargs)
+    return (ends[-1] - ends[0]) / steps
 
 
-def main() -> None:
+def step_ratio(model_name: str, preset: str, steps: int, args: argparse.Namespace) -> dict:
+    """Seconds per training step of ``model_name`` at ``preset``: in-memory arrays vs AVPairs."""
+    import keras
+
+    import zoo
+
+    keras.utils.set_random_seed(0)
+    model = zoo.build(model_name, preset)
+    clip = zoo.clip_of(model)
+    batch = STEP_BATCH.get(preset, 4)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    cache = synthetic_cache(Path(args.out), args.recordings, args.seconds, clip)
+    fed = augmented_pairs(cache, batch, workers=args.workers)
+    steps = min(steps, len(fed) - 1)
+    # In-memory arrays: augmented batches from the loader, stacked once and handed to fit as
+    # numpy arrays (not shuffled), so only the model's own work is timed.
+    parts = [fed[i % len(fed)] for i in range(steps + 1)]  # one fit: steps + 1 batches
+    memory_x = {key: np.concatenate([p[0][key] for p in parts]) for key in parts[0][0]}
+    memory_y = np.concatenate([p[1] for p in parts])
+    in_memory = step_time(model, memory_x, steps, y=memory_y, batch_size=batch, shuffle=False)
+    with_loader = step_time(model, fed, steps)
+    return {"model": model_name, "preset": preset, "batch": batch, "steps": steps,
+            "params": int(model.count_params()), "in_memory_s": in_memory,
+            "loader_s": with_loader}
+
+
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recordings", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=12.0)
     parser.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "keras-vis-bench"))
+    parser.add_argument("--batch", type=int, default=16, help="batch of the clips/s rows")
     parser.add_argument("--decode-clips", type=int, default=24)
     parser.add_argument("--batches", type=int, default=30)
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also time (c) with the keras_vis/zoo code of git revision REV")
+    parser.add_argument("--backend", help="Keras backend of the step rows (default: Keras')")
+    parser.add_argument("--step-model", default="resnet_gru_fusion")
+    parser.add_argument("--step-presets", nargs="*", default=["tiny", "base"],
+                        help="model presets of the step rows (none: skip them)")
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per path (not base)")
+    parser.add_argument("--base-steps", type=int, default=2, help="timed steps per path at base")
+    parser.add_argument("--rate-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--code", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.backend:
+        os.environ["KERAS_BACKEND"] = args.backend
+    if args.code:
+        sys.path.insert(0, args.code)
 
-    from keras_vis.data.cache import prepare
-    from keras_vis.data.dataset import AVPairs
-    from keras_vis.data.pairs import pairs
-    from keras_vis.data.scan import scan
-    from keras_vis.data.synthetic import generate
     from zoo.clip import clip_preset
 
     clip = clip_preset("base")
-    root = Path(args.out) / "data"
-    if not root.exists() or len(list(root.glob("*_mic.mp4"))) != args.recordings:
-        generate(root, recordings=args.recordings, seconds=args.seconds, seed=0, quiet=True)
-    recordings = scan(root).recordings
+    out = Path(args.out)
     start = time.perf_counter()
-    cache = prepare(root, clip, cache_dir=Path(args.out) / "cache", quiet=True, recordings=recordings)
+    cache = synthetic_cache(out, args.recordings, args.seconds, clip)
     prepare_s = time.perf_counter() - start
-    by_id = cache.recordings
-    table = pairs(by_id, "mixed", clip, seed=0, per_recording=64)
-    augment = {name: True for name in ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq")}
+    if args.rate_only:
+        import keras_vis.data.augment
 
+        rate, cpu_ms = loader_rate(augmented_pairs(cache, args.batch), args.batches, args.rounds)
+        print(json.dumps({"clips_per_s": rate, "cpu_ms_per_batch": cpu_ms,
+                          "augment": keras_vis.data.augment.__file__}))
+        return 0
+
+    from keras_vis.data.dataset import AVPairs
+    from keras_vis.data.pairs import pairs
+
+    by_id = cache.recordings
+    table = pairs(by_id, "mixed", clip, seed=0, per_recording=PER_RECORDING)
     decoded = decode_per_clip(table, by_id, clip, args.decode_clips)
-    plain = AVPairs(cache, table, BATCH, task="mixed", shuffle=True)
-    cached = loader_rate(plain, args.batches)
-    augmented_set = AVPairs(cache, list(by_id.values()), BATCH, task="mixed", augment=augment,
-                            per_recording=64)
-    augmented = loader_rate(augmented_set, args.batches)
-    threaded = AVPairs(cache, list(by_id.values()), BATCH, task="mixed", augment=augment,
-                       per_recording=64, workers=args.workers)
-    queued = queued_rate(threaded, args.batches)
+    cached = loader_rate(AVPairs(cache, table, args.batch, task="mixed", shuffle=True),
+                         args.batches, args.rounds)
+    augmented = loader_rate(augmented_pairs(cache, args.batch), args.batches, args.rounds)
+    baseline = baseline_rate(args.baseline, args) if args.baseline else None
+    queued = queued_rate(augmented_pairs(cache, args.batch, args.workers), args.batches,
+                         args.rounds)
+    steps = [step_ratio(args.step_model, preset,
+                        args.base_steps if preset == "base" else args.steps, args)
+             for preset in args.step_presets]
 
     import keras
 
-    model = small_model(clip)
-    inputs, labels = augmented_set[0]
-    # In-memory arrays: one augmented batch repeated, handed to fit as numpy arrays, so only
-    # the model's own work is timed.
-    reps = args.steps + 2
-    memory_inputs = {k: np.concatenate([v] * reps) for k, v in inputs.items()}
-    memory_labels = np.concatenate([labels] * reps)
-    in_memory = step_time(model, memory_inputs, args.steps, y=memory_labels, batch_size=BATCH)
-    fed = AVPairs(cache, list(by_id.values()), BATCH, task="mixed", augment=augment,
-                  per_recording=64, workers=args.workers)
-    with_loader = step_time(model, fed, args.steps)
-
     print(f"\nloader benchmark: {len(by_id)} synthetic recordings x {args.seconds:g} s at 456x256, "
-          f"clip spec base ({clip.key()}), batch {BATCH}, backend {keras.backend.backend()}, "
-          f"{os.cpu_count()} CPUs; prepare (decode once) took {prepare_s:.1f} s\n")
-    print("| loader | clips/s | vs (a) |")
-    print("|---|---:|---:|")
-    for name, rate in (
-        ("(a) decode each clip from mp4/wav (seed)", decoded),
-        ("(b) clip cache", cached),
-        ("(c) clip cache + augmentation", augmented),
-        (f"(d) AVPairs, augmented, {args.workers} worker threads", queued),
-    ):
-        print(f"| {name} | {rate:,.0f} | {rate / decoded:,.0f}x |")
-    print(f"\nstep time: in-memory arrays {in_memory * 1000:.0f} ms, AVPairs {with_loader * 1000:.0f} ms; "
-          f"ratio in-memory / loader = {in_memory / with_loader:.2f}")
+          f"clip spec base ({clip.key()}), batch {args.batch}, backend {keras.backend.backend()}, "
+          f"{os.cpu_count()} CPUs; prepare (decode once) took {prepare_s:.1f} s; best of "
+          f"{args.rounds} rounds of {args.batches} batches\n")
+    rows = [("(a) decode each clip from mp4/wav (seed)", decoded, None),
+            ("(b) clip cache", *cached),
+            ("(c) clip cache + augmentation", *augmented)]
+    if baseline is not None:
+        rows.append((f"(c) clip cache + augmentation, code of {args.baseline}",
+                     baseline.get("clips_per_s", baseline.get("error")),
+                     baseline.get("cpu_ms_per_batch")))
+    rows.append((f"(d) AVPairs, augmented, {args.workers} worker threads", queued, None))
+    print("| loader | clips/s | vs (a) | CPU ms per batch |")
+    print("|---|---:|---:|---:|")
+    for name, rate, cpu_ms in rows:
+        if isinstance(rate, str):
+            print(f"| {name} | error: {rate} | | |")
+        else:
+            cpu = "" if cpu_ms is None else f"{cpu_ms:.1f}"
+            print(f"| {name} | {rate:,.0f} | {rate / decoded:,.0f}x | {cpu} |")
+    if steps:
+        print(f"\ntraining step fed by AVPairs (augmented, {args.workers} worker threads) vs the "
+              f"same step on in-memory arrays; target loader / in-memory <= 1.05\n")
+        print("| model | preset | batch | timed steps | in-memory s/step | loader s/step "
+              "| loader / in-memory |")
+        print("|---|---|---:|---:|---:|---:|---:|")
+        for s in steps:
+            print(f"| {s['model']} | {s['preset']} | {s['batch']} | {s['steps']} "
+                  f"| {s['in_memory_s']:.3f} | {s['loader_s']:.3f} "
+                  f"| {s['loader_s'] / s['in_memory_s']:.2f} |")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

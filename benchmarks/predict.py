@@ -29,7 +29,7 @@ def child(model: str, video: str, audio: str, repeats: int) -> None:
     """Runs inside one backend's process; prints one JSON line."""
     import keras
 
-    from keras_vis.predict import load_model, predict
+    from keras_vis.inference.predict import load_model, predict
 
     start = time.perf_counter()
     loaded, _ = load_model(model)
@@ -73,7 +73,7 @@ def main() -> None:
         return
 
     from keras_vis.data.synthetic import generate
-    from keras_vis.predict import default_checkpoint
+    from keras_vis.inference.predict import default_checkpoint
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

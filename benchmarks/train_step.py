@@ -1,15 +1,23 @@
-"""Training throughput of the zoo: samples/s and peak memory, every model x backend at ``tiny``
-(batch 16) and ``resnet_gru_fusion`` at ``base`` (batch 4: 30 frames of 112 x 112) on the
-backend that was fastest for it at ``tiny``.
+"""Training throughput of the zoo against the original project's model, in one run: samples/s
+and peak memory, every model x backend at ``tiny`` (batch 16) and ``resnet_gru_fusion`` at
+``base`` (batch 4: 30 frames of 112 x 112) on the backend that was fastest for it at ``tiny``.
 
 Each cell runs in its own process (the backend is fixed at import) on ``--threads`` CPU threads,
 times ``train_on_batch`` on one random batch after warm-up steps (compilation excluded), and
-reports the process's peak resident memory (``getrusage`` maxrss). Prints one markdown table.
+reports the process's peak resident memory (``getrusage`` maxrss).
 
-    python benchmarks/train_step.py                 # the full table
+The reference is the original project's model written in plain PyTorch
+(``benchmarks/reference_torch.py``: ResNet-18 per frame + GRU, ResNet-18 on a 128-mel
+spectrogram, 1024 -> 512 -> 1 head, every weight trained, Adam). It is timed the same way, in
+its own process, with the same thread settings and warm-up and at the same clip spec and batch
+as the zoo cells of each shape (the clip spec the zoo cell reports), right after those cells.
+``vs reference`` is a cell's samples/s divided by the reference's at the same shape; the issue's
+target is >= 1.5x at ``base`` (stretch 2x). Prints one markdown table.
+
+    python benchmarks/train_step.py                 # the full table, reference included
     python benchmarks/train_step.py --models siamese_fusion --backends jax torch
-
-Anchor: the seed's PyTorch model ran 2.09 samples/s at the base shape on 2 threads.
+    python benchmarks/train_step.py --models resnet_gru_fusion --backends torch --no-tiny-reference
+    python benchmarks/train_step.py --reference-only --no-base   # the reference alone, at tiny
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = ("tensorflow", "jax", "torch")
 MODELS = ("resnet_gru_fusion", "siamese_fusion", "temporal_conv_fusion")
-SEED_ANCHOR = 2.09
+REFERENCE = ROOT / "benchmarks" / "reference_torch.py"
 
 
 def measure(model_name: str, preset: str, batch: int, warmup: int, min_steps: int,
@@ -56,12 +64,19 @@ def measure(model_name: str, preset: str, batch: int, warmup: int, min_steps: in
     return {
         "samples_per_s": steps * batch / elapsed, "steps": steps,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "params": int(model.count_params()),
+        "params": int(model.count_params()), "clip": clip.to_dict(),
     }
 
 
-def run_cell(model_name: str, preset: str, backend: str, batch: int, threads: int,
-             args: argparse.Namespace) -> dict:
+def add_timing_flags(parser: argparse.ArgumentParser) -> None:
+    """Warm-up and timing flags, shared with ``reference_torch.py`` (the same defaults)."""
+    parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
+    parser.add_argument("--min-steps", type=int, default=3)
+    parser.add_argument("--min-seconds", type=float, default=10.0)
+
+
+def cell_env(backend: str, threads: int) -> dict:
+    """A measuring process's environment: backend, thread settings, the repository on the path."""
     env = dict(os.environ)
     env.update(
         KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3",
@@ -71,13 +86,37 @@ def run_cell(model_name: str, preset: str, backend: str, batch: int, threads: in
         XLA_FLAGS=f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
                   f"intra_op_parallelism_threads={threads}",
     )
-    command = [sys.executable, __file__, "--cell", model_name, preset, str(batch),
-               "--warmup", str(args.warmup), "--min-steps", str(args.min_steps),
-               "--min-seconds", str(args.min_seconds)]
+    return env
+
+
+def _timing_flags(args: argparse.Namespace) -> list[str]:
+    return ["--warmup", str(args.warmup), "--min-steps", str(args.min_steps),
+            "--min-seconds", str(args.min_seconds)]
+
+
+def _run(command: list[str], env: dict) -> dict:
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1]}
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit status {done.returncode}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_cell(model_name: str, preset: str, backend: str, batch: int, threads: int,
+             args: argparse.Namespace) -> dict:
+    command = [sys.executable, __file__, "--cell", model_name, preset, str(batch),
+               *_timing_flags(args)]
+    return _run(command, cell_env(backend, threads))
+
+
+def run_reference(preset: str, batch: int, threads: int, args: argparse.Namespace,
+                  clip: dict | None = None) -> dict:
+    """The plain-PyTorch reference at ``clip`` (a zoo cell's clip spec) or the clip preset."""
+    command = [sys.executable, str(REFERENCE), "--preset", preset, "--batch", str(batch),
+               "--threads", str(threads), *_timing_flags(args)]
+    if clip is not None:
+        command += ["--clip", json.dumps(clip)]
+    return _run(command, cell_env("torch", threads))
 
 
 def main(argv=None) -> int:
@@ -90,9 +129,13 @@ def main(argv=None) -> int:
     parser.add_argument("--base-backend", choices=BACKENDS,
                         help="backend for the base row (default: fastest at tiny)")
     parser.add_argument("--no-base", action="store_true", help="skip the base row")
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--min-steps", type=int, default=3)
-    parser.add_argument("--min-seconds", type=float, default=10.0)
+    add_timing_flags(parser)
+    parser.add_argument("--skip-reference", action="store_true",
+                        help="do not time the plain-PyTorch reference (no vs reference column)")
+    parser.add_argument("--reference-only", action="store_true",
+                        help="time only the reference, at the shapes the table would have")
+    parser.add_argument("--no-tiny-reference", dest="tiny_reference", action="store_false",
+                        help="time the reference at base only (its tiny cell takes about a minute)")
     parser.add_argument("--cell", nargs=3, metavar=("MODEL", "PRESET", "BATCH"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -102,34 +145,64 @@ def main(argv=None) -> int:
                                  args.min_steps, args.min_seconds)))
         return 0
 
-    rows = []
-    for model_name in args.models:
-        for backend in args.backends:
-            cell = run_cell(model_name, "tiny", backend, args.tiny_batch, args.threads, args)
-            rows.append((model_name, "tiny", backend, args.tiny_batch, cell))
-            print(f"# {model_name} tiny {backend}: {cell}", file=sys.stderr, flush=True)
-    if not args.no_base:
-        backend = args.base_backend
-        if backend is None:
-            tiny = [(r[4].get("samples_per_s", 0), r[2]) for r in rows
-                    if r[0] == "resnet_gru_fusion"]
-            backend = max(tiny)[1] if tiny else "tensorflow"
-        cell = run_cell("resnet_gru_fusion", "base", backend, args.base_batch, args.threads, args)
-        rows.append(("resnet_gru_fusion", "base", backend, args.base_batch, cell))
+    rows, references = [], {}
 
-    print(f"| model | preset | backend | batch | params | samples/s | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|")
-    for model_name, preset, backend, batch, cell in rows:
-        if "error" in cell:
-            print(f"| {model_name} | {preset} | {backend} | {batch} | | error: {cell['error']} | |")
-            continue
-        print(f"| {model_name} | {preset} | {backend} | {batch} | {cell['params']:,} "
-              f"| {cell['samples_per_s']:.2f} | {cell['peak_rss_mb']:.0f} |")
-    print(f"\n{args.threads} CPU threads per cell. Anchor: the seed's PyTorch model, "
-          f"{SEED_ANCHOR} samples/s at base (batch 4, 30 x 112 x 112); target >= "
-          f"{2 * SEED_ANCHOR:.1f}.")
+    def reference(preset: str, batch: int) -> None:
+        if args.skip_reference or (not args.tiny_reference and preset == "tiny"):
+            return
+        clip = next((r[4]["clip"] for r in rows if r[1] == preset and r[3] == batch
+                     and "clip" in r[4]), None)
+        cell = run_reference(preset, batch, args.threads, args, clip)
+        references[(preset, batch)] = cell
+        print(f"# reference {preset} batch {batch}: {cell}", file=sys.stderr, flush=True)
+
+    if args.models:
+        for model_name in args.models:
+            for backend in args.backends if not args.reference_only else ():
+                cell = run_cell(model_name, "tiny", backend, args.tiny_batch, args.threads, args)
+                rows.append((model_name, "tiny", backend, args.tiny_batch, cell))
+                print(f"# {model_name} tiny {backend}: {cell}", file=sys.stderr, flush=True)
+        reference("tiny", args.tiny_batch)
+    if not args.no_base:
+        if not args.reference_only:
+            backend = args.base_backend
+            if backend is None:
+                tiny = [(r[4].get("samples_per_s", 0), r[2]) for r in rows
+                        if r[0] == "resnet_gru_fusion"]
+                backend = max(tiny)[1] if tiny else "tensorflow"
+            cell = run_cell("resnet_gru_fusion", "base", backend, args.base_batch, args.threads,
+                            args)
+            rows.append(("resnet_gru_fusion", "base", backend, args.base_batch, cell))
+            print(f"# resnet_gru_fusion base {backend}: {cell}", file=sys.stderr, flush=True)
+        reference("base", args.base_batch)
+
+    print_table(rows, references, args.threads)
     return 0
 
+
+def print_table(rows: list, references: dict, threads: int) -> None:
+    """One markdown table: each shape's zoo cells, then the reference at that shape."""
+    shapes = list(dict.fromkeys([(r[1], r[3]) for r in rows] + list(references)))
+    print("| model | preset | backend | batch | params | samples/s | vs reference | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for preset, batch in shapes:
+        ref = references.get((preset, batch), {})
+        shape_rows = [r for r in rows if (r[1], r[3]) == (preset, batch)]
+        if ref:
+            shape_rows.append(("reference: original model, plain PyTorch", preset, "torch",
+                               batch, ref))
+        for model_name, _, backend, _, cell in shape_rows:
+            if "error" in cell:
+                print(f"| {model_name} | {preset} | {backend} | {batch} | | error: {cell['error']} "
+                      f"| | |")
+                continue
+            ratio = (f"{cell['samples_per_s'] / ref['samples_per_s']:.2f}x"
+                     if ref.get("samples_per_s") else "")
+            print(f"| {model_name} | {preset} | {backend} | {batch} | {cell['params']:,} "
+                  f"| {cell['samples_per_s']:.2f} | {ratio} | {cell['peak_rss_mb']:.0f} |")
+    print(f"\n{threads} CPU threads per process. vs reference: samples/s over the reference's "
+          f"(benchmarks/reference_torch.py) at the same clip spec and batch, timed in this run; "
+          f"target at base >= 1.5x (stretch 2x).")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,3 +14,13 @@ def synthetic_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("synthetic")
     generate(root, recordings=6, seconds=8.0, seed=0, size=(128, 228), workers=2, quiet=True)
     return root
+
+
+@pytest.fixture(scope="session")
+def model_path(tmp_path_factory):
+    """An untrained tiny resnet_gru_fusion saved as a .keras file (a path to score with)."""
+    import zoo
+
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    zoo.build("resnet_gru_fusion", "tiny").save(path)
+    return path

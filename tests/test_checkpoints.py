@@ -11,9 +11,10 @@ from keras_vis import checkpoints
 from keras_vis.errors import KerasVisError
 
 
-def test_ship_a_run_and_load_it_by_name(tmp_path, monkeypatch):
+@pytest.mark.parametrize("nested", [False, True], ids=["row", "older-nested-row"])
+def test_ship_a_run_and_load_it_by_name(tmp_path, monkeypatch, nested):
     import zoo
-    from keras_vis.predict import load_model
+    from keras_vis.inference.predict import load_model
 
     run_dir = tmp_path / "runs" / "exp" / "jax-20260101-000000"
     run_dir.mkdir(parents=True)
@@ -22,7 +23,8 @@ def test_ship_a_run_and_load_it_by_name(tmp_path, monkeypatch):
            "experiment": "exp", "command": "python -m keras_vis run experiments/exp.toml",
            "git_commit": "abc1234", "dataset": "data/x", "dataset_fingerprint": "f00",
            "params": 0, "epochs": 1, "test_accuracy": 0.5, "test_auc": 0.55}
-    (run_dir / "metrics.json").write_text(json.dumps({"results_row": row}))
+    record = {"results_row": row} if nested else {**row, "best_epoch": 1}
+    (run_dir / "metrics.json").write_text(json.dumps(record))
     (run_dir / "real_clips.json").write_text(json.dumps({"metrics": {"balanced_accuracy": 0.6}}))
     monkeypatch.setattr(checkpoints, "root", lambda: tmp_path / "shipped")
     (tmp_path / "shipped").mkdir()

@@ -1,17 +1,31 @@
-"""``ZooModel``: a functional keras.Model that remembers which zoo entry built it.
+"""Zoo models: ``build`` by name and preset, ``load`` a saved one, ``clip_of`` either.
 
-Its config is the registry name plus the builder's options (the clip spec among them), so a
-``.keras`` file reloads by rebuilding through the registry (as keras-hub's backbones do) and
-``zoo.clip_of`` can answer for a loaded model as well as for a freshly built one.
+``ZooModel`` is a functional keras.Model that remembers which zoo entry built it: its config is
+the registry name plus the builder's options (the clip spec among them), so a ``.keras`` file
+reloads by rebuilding through the registry (as keras-hub's backbones do) and ``clip_of`` can
+answer for a loaded model as well as for a freshly built one.
+
+Example:
+>>> import zoo
+>>> model = zoo.build("resnet_gru_fusion", "tiny", fusion="late")   # doctest: +SKIP
+>>> zoo.clip_of(model).frames                                        # doctest: +SKIP
+20
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import keras
 
-from zoo.clip import ClipSpec
+from zoo import registry
+from zoo.clip import ClipSpec, clip_preset
+from zoo.preset import FUSIONS
+
+WEIGHT_SUFFIXES = (".keras", ".weights.h5")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -41,9 +55,100 @@ class ZooModel(keras.Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from zoo import registry
-
-        return registry.build_from_options(
+        return build_from_options(
             config["model_name"], config["options"], name=config.get("name"),
             trainable=config.get("trainable", True),
         )
+
+
+def _resolve_clip(clip: Any) -> ClipSpec:
+    if isinstance(clip, ClipSpec):
+        return clip
+    if isinstance(clip, str):
+        return clip_preset(clip)
+    if isinstance(clip, Mapping):
+        return ClipSpec.from_dict(dict(clip))
+    raise ValueError(f"clip must be a ClipSpec, a clip preset name or a dict, got {clip!r}")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, ClipSpec):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _check_weights_path(weights: str | os.PathLike) -> Path:
+    path = Path(weights)
+    kinds = " or ".join(WEIGHT_SUFFIXES)
+    if not path.is_file():
+        raise FileNotFoundError(f"weights file not found: {str(weights)!r} (weights are never "
+                                f"downloaded; give the path of a local {kinds} file)")
+    if not path.name.endswith(WEIGHT_SUFFIXES):
+        raise ValueError(f"weights {str(path)!r}: expected a {kinds} file")
+    return path
+
+
+def build_from_options(model_name: str, options: Mapping[str, Any], name: str | None = None,
+                       trainable: bool = True) -> ZooModel:
+    """Build ``model_name`` from complete builder options (how a saved model is rebuilt)."""
+    known = registry.parameters(model_name)
+    kwargs = dict(options)
+    unknown = set(kwargs) - set(known)
+    if unknown:
+        raise ValueError(f"model {model_name!r}: unknown option(s) {sorted(unknown)}; "
+                         f"known: {', '.join(known)}")
+    kwargs["clip"] = _resolve_clip(kwargs.get("clip"))
+    if kwargs.get("fusion") not in FUSIONS:
+        raise ValueError(f"model {model_name!r}: fusion must be one of {FUSIONS}, "
+                         f"got {kwargs.get('fusion')!r}")
+    graph = registry.builder_of(model_name)(**kwargs)
+    return ZooModel(inputs=graph.input, outputs=graph.output, model_name=model_name,
+                    options=_jsonable(kwargs), name=name or model_name, trainable=trainable)
+
+
+def build(name: str, preset: str = "tiny", weights: str | os.PathLike | None = None,
+          **overrides) -> ZooModel:
+    """Build model ``name`` at ``preset``; ``overrides`` replace preset options.
+
+    ``weights``: a local ``.keras`` or ``.weights.h5`` file to load (a missing file raises
+    ``FileNotFoundError`` at once; nothing is downloaded).
+
+    >>> build("siamese_fusion", "tiny", fusion="late").count_params()   # doctest: +SKIP
+    """
+    known = registry.parameters(name)
+    options = registry.get_preset(name, preset).kwargs()
+    unknown = set(overrides) - set(known)
+    if unknown:
+        raise ValueError(f"model {name!r}: unknown override(s) {sorted(unknown)}; "
+                         f"known: {', '.join(known)}")
+    path = _check_weights_path(weights) if weights is not None else None
+    model = build_from_options(name, {**options, **overrides})
+    if path is not None:
+        try:
+            model.load_weights(str(path))
+        except ValueError as error:
+            raise ValueError(f"weights {path} do not fit {name!r} at preset {preset!r} "
+                             f"with overrides {overrides}: {error}") from error
+    return model
+
+
+def load(path: str | os.PathLike, compile: bool = True) -> ZooModel:
+    """Load a ``.keras`` file saved from a zoo model (this module registers ``ZooModel`` with
+    Keras; the model rebuilds through the registry, which registers the zoo's layers)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file not found: {path}")
+    return keras.saving.load_model(str(path), compile=compile)
+
+
+def clip_of(model: keras.Model) -> ClipSpec:
+    """The clip spec a zoo model was built for (also after ``keras.saving.load_model``)."""
+    if isinstance(model, ZooModel):
+        return model.clip
+    raise TypeError(f"{getattr(model, 'name', model)!r} is not a zoo model: build it with "
+                    f"zoo.build or load it with keras.saving.load_model after importing "
+                    f"zoo.model")

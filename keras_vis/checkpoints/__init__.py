@@ -2,8 +2,8 @@
 
 ``keras_vis/checkpoints/<name>/`` holds ``model.keras`` and ``metadata.json``: the experiment
 and the exact command that trained it, the commit, the data, and its figures (the synthetic test
-pairs and the real clips of ``keras_vis.evaluate``), as keras-hub ships a preset with its
-metadata. ``predict --model NAME`` and ``evaluate NAME`` take a shipped name; ``models`` lists
+pairs and the real clips of ``keras_vis.inference.evaluate``), as keras-hub ships a preset with
+its metadata. ``predict --model NAME`` and ``evaluate NAME`` take a shipped name; ``models`` lists
 them. Nothing is downloaded: a name that is not shipped is a clear error.
 """
 
@@ -45,20 +45,21 @@ def metadata(name: str) -> dict:
 
 def ship(run_dir: str | Path, name: str, description: str) -> Path:
     """Copy a finished run's best checkpoint into the package as ``name``, with metadata made
-    from the run's own record (``metrics.json`` and ``real_clips.json``)."""
-    from keras_vis.results import write_text_atomic
+    from the run's own record (its results row and real-clip report)."""
+    from keras_vis import files
+    from keras_vis.training.rundir import RunDir
 
-    run_dir = Path(run_dir)
-    metrics_path = run_dir / "metrics.json"
-    if not (run_dir / "best.keras").is_file() or not metrics_path.is_file():
-        raise KerasVisError(f"{run_dir}: not a finished run (needs best.keras and metrics.json)")
-    metrics = json.loads(metrics_path.read_text())
-    row = metrics["results_row"]
-    real_path = run_dir / "real_clips.json"
-    real = json.loads(real_path.read_text())["metrics"] if real_path.is_file() else None
+    run = RunDir(run_dir)
+    if not run.best_path.is_file() or not run.finished:
+        raise KerasVisError(f"{run_dir}: not a finished run (needs {run.BEST} and {run.METRICS})")
+    record = run.metrics()
+    # Run folders written before the record was the row itself nest the row.
+    row = record.get("results_row", record)
+    real = run.real_clips()
     folder = root() / name
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(run_dir / "best.keras", folder / MODEL_FILE)
+    with files.atomic_path(folder / MODEL_FILE) as partial:
+        shutil.copyfile(run.best_path, partial)
     record = {
         "name": name,
         "description": description,
@@ -68,7 +69,7 @@ def ship(run_dir: str | Path, name: str, description: str) -> Path:
         "dataset": row["dataset"], "dataset_fingerprint": row["dataset_fingerprint"],
         "params": row["params"], "epochs": row["epochs"],
         "synthetic_test": {"accuracy": row["test_accuracy"], "auc": row["test_auc"]},
-        "real_clips": real,
+        "real_clips": real["metrics"] if real else None,
     }
-    write_text_atomic(folder / METADATA_FILE, json.dumps(record, indent=2, default=str) + "\n")
+    files.write_text(folder / METADATA_FILE, json.dumps(record, indent=2, default=str) + "\n")
     return folder

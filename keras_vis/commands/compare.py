@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from keras_vis.results import DEFAULT_GROUPING
+from keras_vis.results.table import DEFAULT_GROUPING
 
 DEFAULT_RESULTS = os.path.join("experiments", "results.csv")
 
@@ -37,9 +37,9 @@ def register(subparsers, parents) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from keras_vis.compare import compare, mixed_groups, results_document, write_results_md
+    from keras_vis.results.compare import compare, mixed_groups, results_document, write_results_md
     from keras_vis.errors import DataError
-    from keras_vis.results import read_results
+    from keras_vis.results.table import read_results
 
     if not os.path.exists(args.results):
         raise DataError(

@@ -38,11 +38,11 @@ def main(args) -> int:
     import sys
     from pathlib import Path
 
-    from keras_vis.cli import invoked_command
-    from keras_vis.compare import results_document, write_results_md
-    from keras_vis.config import ExperimentConfig
+    from keras_vis.invocation import invoked_command
+    from keras_vis.results.compare import results_document, write_results_md
+    from keras_vis.training.config import ExperimentConfig
     from keras_vis.data import check_sync, scan
-    from keras_vis.experiment import ensure_dataset, run
+    from keras_vis.training.experiment import ensure_dataset, run
 
     config = ExperimentConfig.from_toml(args.config, args.overrides)
     root = ensure_dataset(config.data.dataset, "data.dataset")

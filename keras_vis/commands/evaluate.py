@@ -27,7 +27,7 @@ def register(subparsers, parents) -> None:
 
 
 def main(args) -> int:
-    from keras_vis.evaluate import evaluate, format_report
+    from keras_vis.inference.evaluate import evaluate, format_report
 
     if args.batch_size < 1:
         raise KerasVisError(f"--batch-size must be at least 1, got {args.batch_size}")

@@ -35,8 +35,8 @@ def register(subparsers, parents) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from keras_vis.errors import DataError, KerasVisError
-    from keras_vis.plot import accuracy_bars, learning_curves, resolve_runs
-    from keras_vis.results import read_results
+    from keras_vis.results.plot import accuracy_bars, learning_curves, resolve_runs
+    from keras_vis.results.table import read_results
 
     failures = 0
     experiments: list[str] = []

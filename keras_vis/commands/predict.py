@@ -79,8 +79,8 @@ def parse_offsets(text: str) -> tuple[float, float]:
 
 
 def main(args) -> int:
-    from keras_vis.predict import load_model, offset_grid, predict
-    from zoo import registry
+    import zoo
+    from keras_vis.inference.predict import load_model, offset_grid, predict
 
     if args.batch_size < 1:
         raise KerasVisError(f"--batch-size must be at least 1, got {args.batch_size}")
@@ -88,7 +88,7 @@ def main(args) -> int:
     if args.offsets is not None:
         # The grid steps by the model's frames; load_model caches, so predict reuses this load.
         model, _ = load_model(args.model)
-        offsets = offset_grid(*args.offsets, fps=registry.clip_of(model).fps)
+        offsets = offset_grid(*args.offsets, fps=zoo.clip_of(model).fps)
     videos = _videos(args.video)
     if len(videos) > 1 and (args.audio or args.plot):
         raise KerasVisError("--audio and --plot take one video; score several with their own "
@@ -107,7 +107,7 @@ def main(args) -> int:
         for warning in result.warnings:
             print(f"warning: {video}: {warning}", file=sys.stderr)
         if args.plot:
-            from keras_vis.plot import prediction_figure
+            from keras_vis.results.plot import prediction_figure
 
             print(f"plot: {prediction_figure(result, args.plot)}", file=sys.stderr)
         if not args.json:
@@ -120,7 +120,7 @@ def main(args) -> int:
 
 def _videos(targets: list[str]) -> list[Path]:
     """The files named, and the video files inside each folder named (sorted)."""
-    from keras_vis.evaluate import find_clips
+    from keras_vis.inference.evaluate import find_clips
 
     videos = []
     for target in map(Path, targets):

@@ -34,8 +34,8 @@ def register(subparsers, parents):
 
 
 def main(args) -> int:
-    from keras_vis.cli import invoked_command
-    from keras_vis.experiment import run
+    from keras_vis.invocation import invoked_command
+    from keras_vis.training.experiment import run
 
     command = invoked_command()
     run(

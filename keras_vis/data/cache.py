@@ -10,8 +10,8 @@ Layout, under the cache directory (``$KERAS_VIS_CACHE``, else ``~/.cache/keras-v
 
 An entry is valid only when its manifest exists, names this clip spec and the current size and
 mtime of both source files, and both arrays have the recorded shape and byte size. The manifest
-is written last and every file goes through a temporary name and ``os.replace``, so a prepare
-killed at any point leaves either a valid entry or one that reads as invalid and is rebuilt.
+is written last and every file is written atomically (``keras_vis.files``), so a prepare killed
+at any point leaves either a valid entry or one that reads as invalid and is rebuilt.
 """
 
 from __future__ import annotations
@@ -20,20 +20,19 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
+from keras_vis import files
 from keras_vis.data.recording import Recording
 from keras_vis.errors import DataError
-from keras_vis.progress import Progress
 from zoo.clip import ClipSpec
 
 CACHE_ENV = "KERAS_VIS_CACHE"
 MANIFEST_VERSION = 1
-_TMP_MARK = ".tmp-"
 
 
 def default_cache_dir() -> Path:
@@ -54,27 +53,10 @@ def _source_stat(path: Path) -> dict:
     return {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + _TMP_MARK, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, array, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(prefix=path.name + _TMP_MARK, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    # Through an open handle: np.save given a path would add ".npy" to the temporary name.
+    with files.atomic_path(path) as partial, open(partial, "wb") as handle:
+        np.save(handle, array, allow_pickle=False)
 
 
 def _paths(directory: Path, rec_id: str) -> tuple[Path, Path, Path]:
@@ -137,8 +119,8 @@ def _build_entry(directory: Path, recording: Recording, clip: ClipSpec) -> dict:
     }
     frames = read_video(recording.video, clip.fps, size=(clip.height, clip.width))
     audio = read_audio(recording.audio, clip.sample_rate, channels=clip.channels)
-    _atomic_save_npy(video_path, frames)
-    _atomic_save_npy(audio_path, audio)
+    _save_npy(video_path, frames)
+    _save_npy(audio_path, audio)
     manifest = {
         "version": MANIFEST_VERSION,
         "id": recording.id,
@@ -148,7 +130,7 @@ def _build_entry(directory: Path, recording: Recording, clip: ClipSpec) -> dict:
         "audio": _array_entry(audio_path, audio),
         "duration": min(frames.shape[0] / clip.fps, audio.shape[0] / clip.sample_rate),
     }
-    atomic_write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True))
+    files.write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True))
     return manifest
 
 
@@ -233,11 +215,6 @@ class ClipCache:
         return self._array(rec_id, "audio")
 
 
-def _remove_stale_temporaries(directory: Path) -> None:
-    for path in directory.glob(f"*{_TMP_MARK}*"):
-        path.unlink(missing_ok=True)
-
-
 def prepare(
     root: str | Path,
     clip: ClipSpec,
@@ -276,7 +253,7 @@ def prepare(
     directory.mkdir(parents=True, exist_ok=True)
     with FileLock(str(directory / ".lock")):
         # Under the lock no other prepare is writing here: any temporary file is a dead one's.
-        _remove_stale_temporaries(directory)
+        files.remove_temporaries(directory)
         manifests: dict[str, dict] = {}
         todo = []
         for recording in recordings:
@@ -309,11 +286,11 @@ def _build_all(directory, todo, clip, workers, quiet) -> list[tuple[str, dict | 
         return []
     workers = min(workers or os.cpu_count() or 1, len(todo))
     results = []
-    with Progress(len(todo), f"decoding clips ({clip.key()})", quiet=quiet) as bar:
+    with tqdm(total=len(todo), desc=f"decoding clips ({clip.key()})", disable=quiet) as bar:
         if workers <= 1:
             for recording in todo:
                 results.append(_build_or_reason(directory, recording, clip))
-                bar.advance()
+                bar.update()
         else:
             # Threads, not processes: PyAV decoding and OpenCV resizing release the GIL, fork
             # is unsafe under a running backend (TF, JAX), and spawn re-runs a user's script
@@ -322,5 +299,5 @@ def _build_all(directory, todo, clip, workers, quiet) -> list[tuple[str, dict | 
                 futures = [pool.submit(_build_or_reason, directory, r, clip) for r in todo]
                 for future in futures:
                     results.append(future.result())
-                    bar.advance()
+                    bar.update()
     return results

@@ -16,7 +16,9 @@ import pandas as pd
 
 from keras_vis.data.augment import SWITCHES, Augmenter
 from keras_vis.data.cache import ClipCache
-from keras_vis.data.pairs import COLUMNS, DEFAULT_PER_RECORDING, fixed_pairs, train_pairs
+from keras_vis.data.pairs import (
+    COLUMNS, DEFAULT_PER_RECORDING, OFFSET_RANGE_S, TOLERANCE_S, fixed_pairs, train_pairs,
+)
 from keras_vis.data.recording import Recording
 from keras_vis.errors import ConfigError, DataError
 from zoo.clip import ClipSpec, clip_preset
@@ -62,8 +64,8 @@ class AVPairs(keras.utils.PyDataset):
         seed: int = 0,
         shuffle: bool | None = None,
         per_recording: int = DEFAULT_PER_RECORDING,
-        offset_range: tuple[float, float] = (0.2, 1.0),
-        tolerance_s: float = 0.04,
+        offset_range: tuple[float, float] = OFFSET_RANGE_S,
+        tolerance_s: float = TOLERANCE_S,
         windows: str = "events",
         workers: int = 1,
         use_multiprocessing: bool = False,
@@ -170,12 +172,13 @@ class AVPairs(keras.utils.PyDataset):
                 video_starts, audio_starts,
                 self._room(video_ids), self._room(audio_ids), self.clip.fps, rng,
             )
+        # Memory-map windows, read once: straight into the augmented batch, or stacked.
         video = [self._video_window(v, s) for v, s in zip(video_ids, video_starts)]
-        audio = np.stack([self._audio_window(a, s) for a, s in zip(audio_ids, audio_starts)])
+        audio = [self._audio_window(a, s) for a, s in zip(audio_ids, audio_starts)]
         if self.augmenter is not None:
             video, audio = self.augmenter.apply(video, audio, rng)
         else:
-            video = np.stack(video)
+            video, audio = np.stack(video), np.stack(audio)
         labels = rows["label"].to_numpy(dtype=np.float32)[:, None]
         return {"video": video, "audio": audio}, labels
 

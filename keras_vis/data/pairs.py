@@ -32,6 +32,10 @@ from keras_vis.errors import ConfigError, DataError
 from zoo.clip import ClipSpec
 
 TASKS = ("correspondence", "sync", "mixed")
+# Pair defaults (the experiment config's too): a shifted fake moves the audio 0.2-1.0 s either
+# way; a real pair is within 0.04 s.
+OFFSET_RANGE_S = (0.2, 1.0)
+TOLERANCE_S = 0.04
 COLUMNS = ("video_id", "video_start_s", "audio_id", "audio_start_s", "offset_s", "kind", "label")
 DEFAULT_PER_RECORDING = 8
 WINDOWS = ("events", "anywhere")
@@ -90,8 +94,8 @@ def pairs(
     seed: int | Sequence[int],
     *,
     per_recording: int = DEFAULT_PER_RECORDING,
-    offset_range: tuple[float, float] = (0.2, 1.0),
-    tolerance_s: float = 0.04,
+    offset_range: tuple[float, float] = OFFSET_RANGE_S,
+    tolerance_s: float = TOLERANCE_S,
     windows: str = "events",
 ) -> pd.DataFrame:
     """Draw a balanced table of real and fake pairs for ``task`` from ``recordings``.
@@ -248,8 +252,8 @@ def fixed_pairs(
     *,
     seed: int = 0,
     per_recording: int = DEFAULT_PER_RECORDING,
-    offset_range: tuple[float, float] = (0.2, 1.0),
-    tolerance_s: float = 0.04,
+    offset_range: tuple[float, float] = OFFSET_RANGE_S,
+    tolerance_s: float = TOLERANCE_S,
     windows: str = "events",
 ) -> pd.DataFrame:
     """The FIXED table of a val or test split: drawn once, stored as CSV in the cache, reused.
@@ -258,7 +262,7 @@ def fixed_pairs(
     settings and the seed, inside the cache folder of the dataset and clip spec; so every
     experiment on the same data is measured on the same pairs. Written atomically.
     """
-    from keras_vis.data.cache import atomic_write_text
+    from keras_vis.files import write_text as atomic_write_text
 
     _check_task(task)
     recordings = _as_list(recordings)

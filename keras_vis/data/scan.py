@@ -14,6 +14,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tqdm import tqdm
+
 from keras_vis.data.media import probe_audio, probe_video
 from keras_vis.data.recording import Event, Recording
 from keras_vis.errors import DataError
@@ -184,8 +186,6 @@ def scan(
     >>> len(report.recordings), report.skipped
     (40, [])
     """
-    from keras_vis.progress import Progress
-
     root = Path(root)
     if not root.exists():
         raise DataError(f"{root}: folder does not exist")
@@ -213,11 +213,11 @@ def scan(
 
     ids = sorted(groups)
     results: list[Recording | dict] = []
-    with Progress(len(ids), "scanning", quiet=quiet) as progress:
+    with tqdm(total=len(ids), desc="scanning", disable=quiet) as progress:
         with ThreadPoolExecutor(max(1, workers)) as pool:
             for result in pool.map(lambda i: _probe(i, groups[i], tolerance_s), ids):
                 results.append(result)
-                progress.advance()
+                progress.update()
     recordings = [r for r in results if isinstance(r, Recording)]
     skipped = [r for r in results if isinstance(r, dict)] + skipped
     notes = [{"id": r.id, "note": note} for r in recordings for note in r.notes]

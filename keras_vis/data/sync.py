@@ -16,6 +16,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from keras_vis.data.media import read_audio, read_video
 from keras_vis.data.recording import Recording
@@ -128,8 +129,6 @@ def check_sync(
     ...     print(e.id, round(e.offset_s, 3), e.flagged)
     2015-05-04-10-18-40 0.001 False
     """
-    from keras_vis.progress import Progress
-
     if isinstance(root_or_recordings, (str, Path)):
         from keras_vis.data.scan import scan
 
@@ -137,12 +136,12 @@ def check_sync(
     else:
         recordings = list(root_or_recordings)
     estimates = []
-    with Progress(len(recordings), "checking sync", quiet=quiet) as progress:
+    with tqdm(total=len(recordings), desc="checking sync", disable=quiet) as progress:
         for recording in recordings:
             offset, confidence = estimate_recording(recording, max_offset_s)
             estimates.append(SyncEstimate(
                 id=recording.id, offset_s=round(offset, 4), confidence=round(confidence, 3),
                 flagged=abs(offset) > tolerance_s,
             ))
-            progress.advance()
+            progress.update()
     return estimates

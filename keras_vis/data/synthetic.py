@@ -43,7 +43,9 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
+from keras_vis import files
 from keras_vis.errors import DataError
 
 VIDEO_RATE = Fraction(30000, 1001)
@@ -660,9 +662,7 @@ def read_manifest(root: str | Path) -> dict | None:
 
 def _write_manifest(out: Path, manifest: dict) -> None:
     # Written last and atomically: a manifest says the folder is complete.
-    staging = out / (MANIFEST + ".tmp")
-    staging.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    os.replace(staging, out / MANIFEST)
+    files.write_text(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
 
 
 def _write_recording(task: dict) -> str:
@@ -738,8 +738,6 @@ def generate(
     >>> sorted(p.name for p in Path("data/synthetic").iterdir())[:3]  # doctest: +SKIP
     ['2015-..._mic.mp4', '2015-..._mic.wav', '2015-..._times.txt']
     """
-    from keras_vis.progress import Progress
-
     if style not in STYLES:
         raise DataError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
     if recordings < 1:
@@ -759,11 +757,11 @@ def generate(
         # Imported here, before any fork, so that workers share the heavy imports.
         from keras_vis.data.synthetic_v2 import HELD_OUT, STYLE_FAMILIES
     workers = min(workers or os.cpu_count() or 1, recordings)
-    with Progress(recordings, f"generating {style}", quiet=quiet) as progress:
+    with tqdm(total=recordings, desc=f"generating {style}", disable=quiet) as progress:
         if workers <= 1:
             for task in tasks:
                 _write_recording(task)
-                progress.advance()
+                progress.update()
         else:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -774,7 +772,7 @@ def generate(
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 for _ in pool.map(_write_recording, tasks):
-                    progress.advance()
+                    progress.update()
     manifest = {
         "version": version, "seed": int(seed), "style": style,
         "recordings": recordings, "seconds": float(seconds), "size": [height, width],

@@ -4,7 +4,7 @@ import pytest
 
 from keras_vis.commands import compare, plot
 from keras_vis.errors import DataError
-from keras_vis.results import RESULTS_COLUMNS, append_result
+from keras_vis.results.table import RESULTS_COLUMNS, append_result
 
 
 def parse(*argv):

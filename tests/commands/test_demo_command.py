@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from keras_vis.results import read_results
+from keras_vis.results.table import read_results
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -22,15 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def model_path(tmp_path_factory):
-    import zoo
-
-    path = tmp_path_factory.mktemp("model") / "tiny.keras"
-    zoo.build("resnet_gru_fusion", "tiny").save(path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def recording(synthetic_root):
     video = sorted(Path(synthetic_root).glob("*_mic.mp4"))[0]
     return video, video.with_suffix(".wav")

@@ -119,7 +119,7 @@ def test_a_killed_prepare_leaves_nothing_that_reads_as_valid(dataset, tmp_path, 
 
     recording = next(r for r in scan(dataset).recordings if r.id == victim)
     assert cache_module.read_manifest(cache.directory, recording, CLIP) is None
-    assert not list(cache.directory.glob("*.tmp-*"))
+    assert not list(cache.directory.glob(".*.tmp*"))  # no temporary file left
     healed = prepare(dataset, CLIP, cache_dir=tmp_path / "cache", workers=1, quiet=True)
     assert len(healed) == 3 and healed.audio(victim).dtype == np.float32
 

@@ -162,7 +162,7 @@ def decoded(path):
 
 def test_styles_are_one_list():
     from keras_vis.commands import generate as command
-    from keras_vis.config import STYLES as config_styles
+    from keras_vis.training.config import STYLES as config_styles
 
     assert config_styles is STYLES
     parser = argparse.ArgumentParser()

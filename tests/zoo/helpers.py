@@ -203,7 +203,8 @@ def _wait_for_peers(backend: str, workdir: Path) -> list[str]:
 
 
 def _worker(backend: str, workdir: Path) -> None:
-    import zoo.registry  # registers the zoo's layers before any load
+    import zoo.model  # registers ZooModel with Keras before any load
+    import zoo.registry
 
     outdir = workdir / backend
     outdir.mkdir(parents=True, exist_ok=True)

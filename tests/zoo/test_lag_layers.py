@@ -40,3 +40,34 @@ def test_onset_baseline_tells_aligned_from_shifted():
     aligned = float(np.asarray(model(_events(0)))[0, 0])
     shifted = float(np.asarray(model(_events(5)))[0, 0])
     assert aligned > 0.5 > shifted, (aligned, shifted)
+
+
+def test_lag_peak_says_real_exactly_when_the_profile_peaks_near_lag_zero():
+    from zoo.layers.fusion import LagPeak
+
+    layer = LagPeak(tolerance=1, initial_scale=10.0)
+    flat = np.zeros((1, 11), "float32")
+    centred = flat.copy()
+    centred[0, 5] = 1.0
+    beside = flat.copy()
+    beside[0, 6] = 1.0
+    away = flat.copy()
+    away[0, 9] = 1.0
+    p = np.asarray(layer(np.concatenate([flat, centred, beside, away]))).ravel()
+    assert p.shape == (4,)
+    np.testing.assert_allclose(p[0], 3 / 11, rtol=1e-5)  # a flat profile: the share of 3 lags
+    assert p[1] > 0.5 and p[2] > 0.5 and p[3] < 3 / 11
+    # Only the profile's shape matters: adding a constant changes nothing.
+    np.testing.assert_allclose(np.asarray(layer(centred + 0.7)), np.asarray(layer(centred)),
+                               rtol=1e-5)
+
+
+def test_lag_sync_fusion_peak_decision_builds_and_rejects_unknown_decisions():
+    import pytest
+
+    import zoo
+
+    model = zoo.build("lag_sync_fusion", "tiny", decision="peak")
+    assert model.get_layer("fusion_head").get_layer("p_real").__class__.__name__ == "LagPeak"
+    with pytest.raises(ValueError, match="decision must be one of"):
+        zoo.build("lag_sync_fusion", "tiny", decision="vote")

@@ -17,7 +17,7 @@ import keras
 
 from zoo.clip import ClipSpec
 from zoo.layers.branches import resnet_encoders
-from zoo.layers.fusion import classifier_head, lag_fusion, late_fusion
+from zoo.layers.fusion import LagPeak, classifier_head, lag_fusion, late_fusion
 from zoo.layers.inputs import model_inputs
 from zoo.layers.parts import assemble
 from zoo.preset import sized_presets
@@ -30,6 +30,7 @@ _SMALL = dict(widths=(16, 32, 64), depths=(1, 1, 1), stem_kernel=3, stem_pool=Fa
 _BASE = dict(widths=(64, 128, 256, 512), depths=(2, 2, 2, 2), stem_kernel=7, num_mel_bins=64,
              projection=256, max_lag_s=0.8, head_units=256, dropout=0.2)
 
+DECISIONS = ("head", "peak")
 PRESETS = sized_presets(_TINY, _SMALL, _BASE)
 
 
@@ -37,7 +38,9 @@ PRESETS = sized_presets(_TINY, _SMALL, _BASE)
 def lag_sync_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths: Sequence[int],
                     stem_kernel: int = 3, stem_pool: bool = True, num_mel_bins: int = 64,
                     projection: int = 64, max_lag_s: float = 0.8, head_units: int = 64,
-                    dropout: float = 0.1) -> keras.Model:
+                    dropout: float = 0.1, decision: str = "head") -> keras.Model:
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}")
     inputs = model_inputs(clip)
     video, audio = resnet_encoders(inputs, clip, widths, depths, stem_kernel, stem_pool,
                                    num_mel_bins)
@@ -47,8 +50,10 @@ def lag_sync_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths: 
         if fusion == "late":
             video_embedding = keras.layers.GlobalAveragePooling1D(name="video_time_mean")(video)
             fused = late_fusion(video_embedding, audio)
-        else:
-            fused = lag_fusion(video, audio, projection, max_lag)
-        return classifier_head(fused, head_units, dropout)
+            return classifier_head(fused, head_units, dropout)
+        profile = lag_fusion(video, audio, projection, max_lag)
+        if decision == "peak":
+            return LagPeak(dtype="float32", name="p_real")(profile)
+        return classifier_head(profile, head_units, dropout)
 
     return assemble(inputs, video, audio, head)

@@ -21,7 +21,7 @@ from zoo.registry import register_model
 # with one frame either side, since a contact falls between two frames.
 PRESETS = {
     name: Preset(CLIP_PRESETS[name], "temporal", {"max_lag_s": 0.8, "tolerance_frames": 1})
-    for name in ("tiny", "base")
+    for name in ("tiny", "small", "base")
 }
 
 

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from keras_vis.errors import DataError
-from keras_vis.results import RESULTS_COLUMNS, read_results
+from keras_vis.results.table import RESULTS_COLUMNS, read_results
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # Small enough that an epoch takes a second or two on 2 CPU cores.
 SMALL_MODEL = '{widths = [4, 8], depths = [1, 1], gru_units = 8, head_units = 8}'
 METRIC_COLUMNS = ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]
@@ -176,13 +176,14 @@ def test_full_disk_while_checkpointing_keeps_the_run_folder(tmp_path, synthetic_
 
     import keras
 
-    from keras_vis.callbacks import BestCheckpoint
     from keras_vis.errors import DataError
+    from keras_vis.training.callbacks import AtomicModelCheckpoint
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     best = tmp_path / "best.keras"
     best.write_bytes(b"previous checkpoint")
-    callback = BestCheckpoint(best, tmp_path / "history.csv")
+    callback = AtomicModelCheckpoint(best, monitor="val_accuracy", mode="max",
+                                     save_best_only=True, initial_value_threshold=0.5)
     callback.set_model(model)
 
     def full_disk(*args, **kwargs):
@@ -192,7 +193,7 @@ def test_full_disk_while_checkpointing_keeps_the_run_folder(tmp_path, synthetic_
     with pytest.raises(DataError, match="No space left on device"):
         callback.on_epoch_end(0, {"val_accuracy": 0.9})
     assert best.read_bytes() == b"previous checkpoint"
-    assert not list(tmp_path.glob(".partial-*"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.keras"]  # no temporary file
 
 
 # ---- bad input found before training: read-only destinations, a second identical run ----
@@ -201,7 +202,7 @@ def test_full_disk_while_checkpointing_keeps_the_run_folder(tmp_path, synthetic_
 def test_read_only_destination_fails_before_any_work(tmp_path, synthetic_root, target):
     """Refused by the mode bits even for root (who may write anything), before data or training."""
     from keras_vis.errors import DataError
-    from keras_vis.experiment import run
+    from keras_vis.training.experiment import run
 
     config = write_config(tmp_path, synthetic_root, epochs=1)
     results_folder, runs = tmp_path / "experiments", tmp_path / "runs"
@@ -228,8 +229,8 @@ def test_read_only_destination_fails_before_any_work(tmp_path, synthetic_root, t
 
 
 def test_second_identical_run_refuses_while_the_first_holds_its_lock(tmp_path, synthetic_root):
-    from keras_vis.config import ExperimentConfig
-    from keras_vis.experiment import run_lock
+    from keras_vis.training.config import ExperimentConfig
+    from keras_vis.training.experiment import run_lock
 
     config = write_config(tmp_path, synthetic_root, epochs=1)
     # An unfinished run folder of the same config: the second command must not adopt it.
@@ -255,7 +256,7 @@ def test_second_identical_run_refuses_while_the_first_holds_its_lock(tmp_path, s
 BROKEN_RUN = """
 import sys
 import keras
-import keras_vis.experiment as experiment
+import keras_vis.training.experiment as experiment
 from keras_vis.errors import KerasVisError
 
 mode, config, folder = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -315,9 +316,9 @@ def test_failure_after_the_last_epoch_resumes_at_the_test_step(tmp_path, synthet
 
 
 def test_a_generated_folder_with_other_settings_is_refused(tmp_path):
-    from keras_vis.config import DatasetConfig, SyntheticConfig
+    from keras_vis.training.config import DatasetConfig, SyntheticConfig
     from keras_vis.data.synthetic import generate
-    from keras_vis.experiment import ensure_dataset
+    from keras_vis.training.experiment import ensure_dataset
 
     root = tmp_path / "data"
     generate(root, recordings=1, seconds=3.0, seed=0, size=(64, 96), workers=1, quiet=True)

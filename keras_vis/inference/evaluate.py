@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
+from tqdm import tqdm
 
 from keras_vis.errors import DataError
 
@@ -122,7 +123,7 @@ def load_clips(paths: Iterable[Path], clip) -> tuple[list[Clip], list[dict]]:
     """Decode each file at ``clip``'s fps, size and rate; a file that cannot be read (or has no
     sound) is reported in the second list and left out."""
     from keras_vis.data.media import read_audio, read_video
-    from keras_vis.predict import check_audio
+    from keras_vis.inference.predict import check_audio
 
     loaded, skipped = [], []
     for path in paths:
@@ -178,15 +179,16 @@ def evaluate(
 ) -> Evaluation:
     """Score ``model`` on the videos in ``clips`` (a folder or several) with the protocol above.
 
-    ``model``: anything ``keras_vis.predict.load_model`` takes (``None`` / ``"default"``, a
-    ``.keras`` file, a run folder, a zoo model name, a ``keras.Model``). Raises ``DataError``
-    when no clip can be read; a clip that cannot be read is reported in ``skipped``.
+    ``model``: anything ``keras_vis.inference.predict.load_model`` takes (``None`` /
+    ``"default"``, a ``.keras`` file, a run folder, a zoo model name, a ``keras.Model``). Raises
+    ``DataError`` when no clip can be read; a clip that cannot be read is reported in
+    ``skipped``.
     """
-    from keras_vis.predict import load_model, offset_grid, score_media
-    from zoo import registry
+    import zoo
+    from keras_vis.inference.predict import load_model, offset_grid, score_media
 
     keras_model, name = load_model(model)
-    clip = registry.clip_of(keras_model)
+    clip = zoo.clip_of(keras_model)
     loaded, skipped = load_clips(find_clips(clips), clip)
     for item in skipped:
         print(f"skipped {item['clip']}: {item['reason']}", file=sys.stderr)
@@ -196,9 +198,7 @@ def evaluate(
     grid = offset_grid(-MAX_OFFSET_S, MAX_OFFSET_S, clip.fps)
     specs = protocol_pairs(loaded)
     rows = []
-    from keras_vis.progress import Progress
-
-    with Progress(len(specs), "evaluating", quiet=not progress) as bar:
+    with tqdm(total=len(specs), desc="evaluating", disable=not progress) as bar:
         for spec in specs:
             frames, waveform = cut(spec, by_name)
             # The offset search only matters where there is a true offset to find.
@@ -212,7 +212,7 @@ def evaluate(
                 row["offset_ok"] = bool(abs(scores.offset_s - spec.shift_s)
                                         <= OFFSET_TOLERANCE_S + 1e-9)
             rows.append(row)
-            bar.advance()
+            bar.update()
     return Evaluation(metrics=summarize(rows, len(loaded)), pairs=rows,
                       clips=_per_clip(rows), skipped=skipped, model=name)
 

@@ -4,9 +4,9 @@ import math
 import pandas
 import pytest
 
-from keras_vis.compare import compare, mixed_groups, summarize, write_results_md
+from keras_vis.results.compare import compare, mixed_groups, summarize, write_results_md
 from keras_vis.errors import KerasVisError
-from keras_vis.results import RESULTS_COLUMNS, append_result
+from keras_vis.results.table import RESULTS_COLUMNS, append_result
 
 # The grouping these tables were written for (the default groups like with like instead).
 BY = "model,backend,task"
@@ -87,7 +87,7 @@ def test_markdown_marks_best_and_is_deterministic(table):
 
 
 def test_the_default_grouping_compares_like_with_like(table):
-    from keras_vis.compare import DEFAULT_BY
+    from keras_vis.results.compare import DEFAULT_BY
 
     assert {"experiment", "preset", "task", "dataset"} <= set(DEFAULT_BY)
     assert not mixed_groups(table)

@@ -13,7 +13,7 @@ import pytest
 import soundfile
 
 from keras_vis.errors import DataError, KerasVisError
-from keras_vis.predict import (
+from keras_vis.inference.predict import (
     _audio_starts,
     _best_offset,
     default_checkpoint,
@@ -25,15 +25,6 @@ from tests.media import event_sound, write_video
 from zoo.clip import clip_preset
 
 TINY = clip_preset("tiny")
-
-
-@pytest.fixture(scope="module")
-def model_path(tmp_path_factory):
-    import zoo
-
-    path = tmp_path_factory.mktemp("model") / "tiny.keras"
-    zoo.build("resnet_gru_fusion", "tiny").save(path)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +120,7 @@ def test_batching_gives_the_same_scores_as_one_by_one(model_path, media):
 
 @pytest.mark.parametrize("name", ["resnet_gru_fusion", "siamese_fusion", "temporal_conv_fusion"])
 def test_video_branch_once_per_window_gives_the_whole_model_scores(name, media, monkeypatch):
-    module = importlib.import_module("keras_vis.predict")
+    module = importlib.import_module("keras_vis.inference.predict")
     import zoo
 
     model = zoo.build(name, "tiny")
@@ -280,22 +271,35 @@ def test_a_model_file_that_is_not_a_model(media, tmp_path):
 
 
 def test_missing_default_checkpoint_is_a_clear_error(media, tmp_path, monkeypatch):
-    module = importlib.import_module("keras_vis.predict")
+    module = importlib.import_module("keras_vis.inference.predict")
 
     monkeypatch.setattr(module, "default_checkpoint", lambda: tmp_path / "model.keras")
     with pytest.raises(KerasVisError, match=r"default model not found: .*model\.keras"):
         predict(media["video"])
 
 
-def test_package_exports_the_function():
-    # keras_vis.predict must stay the function even after the module keras_vis.predict loads.
+def test_package_exports_the_functions():
     import keras_vis
 
-    importlib.import_module("keras_vis.predict")
+    importlib.import_module("keras_vis.inference.predict")
     assert callable(keras_vis.predict) and keras_vis.predict.__name__ == "predict"
-    from keras_vis import Prediction, predict as exported
+    from keras_vis import Prediction, evaluate, predict as exported, run
 
     assert exported is predict and Prediction.__name__ == "Prediction"
+    assert evaluate.__module__ == "keras_vis.inference.evaluate" and callable(evaluate)
+    assert run.__module__ == "keras_vis.training.experiment" and callable(run)
+
+
+def test_importing_the_package_imports_no_keras():
+    """``--backend`` is applied after ``import keras_vis``: the package must not load keras."""
+    import subprocess
+    import sys
+
+    code = ("import sys, keras_vis, keras_vis.cli, zoo; keras_vis.cli.build_parser(); "
+            "assert 'keras' not in sys.modules, 'keras imported'")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_default_checkpoint_lives_in_the_package_with_its_provenance():
@@ -345,10 +349,10 @@ def test_default_checkpoint_scores_unseen_recordings(default_model, tmp_path):
     its own audio and the audio shifted by +-0.5 s (``benchmarks/default_model_quality.py
     --recordings 3``): at least 15 of the 18 real/fake calls right and 12 of the 18 offsets
     within two frames (the model scores 0.85 on v2 test pairs; the README gives its figures)."""
+    import zoo
     from keras_vis.data.synthetic import generate
-    from zoo import registry
 
-    two_frames = 2.0 / registry.clip_of(default_model).fps
+    two_frames = 2.0 / zoo.clip_of(default_model).fps
     calls, offsets, lines = [], [], []
     for style, seed in (("v2", 9001), ("v2-outdoor", 9101)):
         root = tmp_path / style
@@ -366,10 +370,10 @@ def test_default_checkpoint_scores_unseen_recordings(default_model, tmp_path):
 
 _SCORE_DEFAULT = """
 import sys, numpy as np
-from keras_vis.predict import load_model
-from zoo import registry
+import zoo
+from keras_vis.inference.predict import load_model
 model, _ = load_model(None)
-clip = registry.clip_of(model)
+clip = zoo.clip_of(model)
 rng = np.random.default_rng(0)
 x = {"video": rng.integers(0, 256, (4, *clip.video_shape), dtype="uint8"),
      "audio": rng.uniform(-0.5, 0.5, (4, *clip.audio_shape)).astype("float32")}
@@ -385,7 +389,7 @@ def test_default_checkpoint_predicts_the_same_on_every_backend(tmp_path):
 
     if not default_checkpoint().is_file():
         pytest.skip(f"no default checkpoint shipped yet: {default_checkpoint()}")
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     scores = {}
     for backend in ("tensorflow", "jax", "torch"):
         out = tmp_path / f"{backend}.npy"

@@ -19,13 +19,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from keras_vis.config import ExperimentConfig
 from keras_vis.errors import ConfigError, DataError, KerasVisError
-from keras_vis.results import check_writable, write_text_atomic
-
-# Written when training is over (every epoch, or an early stop): a rerun after a failure in the
-# test step goes straight to testing the best checkpoint instead of training again.
-TRAINED_FILE = "trained.json"
+from keras_vis.files import check_writable
+from keras_vis.training.config import ExperimentConfig
+from keras_vis.training.rundir import RunDir
 
 
 @dataclasses.dataclass
@@ -73,10 +70,10 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     import keras
 
     import zoo
-    from keras_vis.callbacks import (
-        BestCheckpoint, EpochTimer, ResumableEarlyStopping, StopOnNaN, read_history,
-    )
     from keras_vis.data import AVPairs, prepare
+    from keras_vis.training.callbacks import (
+        AtomicModelCheckpoint, EpochTimer, ResumableEarlyStopping, StopOnNaN,
+    )
 
     backend = keras.backend.backend()
     # Before any data work: the run must be able to write its results, and no identical run may
@@ -94,12 +91,16 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     clip = zoo.get_preset(config.model.name, config.model.preset).clip
     data = config.data
     root = ensure_dataset(data.dataset, "data.dataset")
-    train_split = _splits(root, data)
-    cache = prepare(root, clip, cache_dir=data.cache_dir or None)
+    # One scan per dataset: its recordings feed both the split and the cache.
+    recordings = _usable_recordings(root)
+    train_split = _split(recordings, root, data)
+    cache = prepare(root, clip, cache_dir=data.cache_dir or None, recordings=recordings)
     if data.test_dataset is not None:
         test_root = ensure_dataset(data.test_dataset, "data.test_dataset")
-        test_cache = prepare(test_root, clip, cache_dir=data.cache_dir or None)
-        test_recordings = _splits(test_root, data).test
+        test_usable = _usable_recordings(test_root)
+        test_cache = prepare(test_root, clip, cache_dir=data.cache_dir or None,
+                             recordings=test_usable)
+        test_recordings = _split(test_usable, test_root, data).test
     else:
         test_root, test_cache, test_recordings = root, cache, train_split.test
 
@@ -120,7 +121,8 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     val_ds = AVPairs(cache, train_split.val, split_name="val", **evaluation)
     test_ds = AVPairs(test_cache, test_recordings, split_name="test", **evaluation)
 
-    run_dir = _run_folder(Path(runs_dir), config, backend)
+    run = RunDir.resume_or_create(runs_dir, config.name, backend, _resolved(config, backend))
+    run_dir = run.path
     check_writable(run_dir, "run folder")
     print(f"run folder: {run_dir}", file=sys.stderr)
     model = zoo.build(config.model.name, config.model.preset, **config.model.overrides)
@@ -129,19 +131,20 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
         loss="binary_crossentropy",
         metrics=["accuracy", keras.metrics.AUC(name="auc")],
     )
-    history_path = run_dir / "history.csv"
-    trained = (run_dir / TRAINED_FILE).exists() and (run_dir / "best.keras").exists()
-    start_epoch = 0 if trained else _reconcile_history(run_dir)
-    best = BestCheckpoint(run_dir / "best.keras", history_path)
+    trained = run.trained
+    start_epoch = 0 if trained else run.resume_epoch()
+    best_score, since_best = run.best_so_far("val_accuracy")
     callbacks = [
         EpochTimer(),
-        keras.callbacks.CSVLogger(str(history_path), append=True),
-        best,
+        keras.callbacks.CSVLogger(str(run.history_path), append=True),
+        AtomicModelCheckpoint(run.best_path, monitor="val_accuracy", mode="max",
+                              save_best_only=True, initial_value_threshold=best_score),
         # Last, so a kill between callbacks leaves history ahead of the backup (trimmed on resume).
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        keras.callbacks.BackupAndRestore(str(run.backup_path)),
     ]
     if config.train.early_stopping_patience:
-        callbacks.insert(0, ResumableEarlyStopping(history_path, config.train.early_stopping_patience))
+        callbacks.insert(0, ResumableEarlyStopping(config.train.early_stopping_patience,
+                                                   best=best_score, wait=since_best))
     # First: a nan loss stops the run before any other callback records the broken epoch.
     callbacks.insert(0, StopOnNaN(
         str(run_dir), f"Try a lower train.learning_rate (now {config.train.learning_rate:g})."
@@ -161,21 +164,24 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
             callbacks=callbacks,
             verbose=_verbosity(verbose),
         )
-    if not best.path.exists():
+    if not run.best_path.exists():
         raise KerasVisError(f"{run_dir}: training ended without a checkpoint (no epoch finished)")
+    history = run.history()
     if not trained:
-        _write_json(run_dir / TRAINED_FILE, {"epochs": len(read_history(history_path))})
+        run.mark_trained(len(history))
 
-    best_model = keras.saving.load_model(best.path)
+    best_model = keras.saving.load_model(run.best_path)
     test = best_model.evaluate(test_ds, return_dict=True, verbose=0)
-    metrics = _metrics(read_history(history_path), test, len(train_ds) * config.train.batch_size)
+    metrics = _metrics(history, test, len(train_ds) * config.train.batch_size)
     metrics.update(evaluate_real_clips(best_model, config.eval.clips, run_dir))
     row = _results_row(config, backend, metrics, model, root, test_root, cache, test_cache,
                        run_dir, command, commit)
-    from keras_vis.results import append_result
+    from keras_vis.results.table import append_result
 
     append_result(results_path, row)
-    _write_json(run_dir / "metrics.json", {**metrics, "results_row": row})
+    # The run folder keeps its row (checkpoints.ship reads it), with the one figure the row
+    # leaves out; the metrics are not written a second time beside it.
+    run.write_metrics({**row, "best_epoch": metrics["best_epoch"]})
     print(
         f"{config.name} [{backend}] test accuracy {metrics['test_accuracy']:.3f} "
         f"AUC {metrics['test_auc']:.3f} -> {results_path}",
@@ -187,8 +193,8 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
 def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
     """The real-clip cells of the results row (empty when no folder is configured or found);
     the whole report goes to ``run_dir/real_clips.json``."""
-    from keras_vis.evaluate import evaluate
-    from keras_vis.results import REAL_COLUMNS
+    from keras_vis.inference.evaluate import evaluate
+    from keras_vis.results.table import REAL_COLUMNS
 
     empty = dict.fromkeys(REAL_COLUMNS, "")
     present = [folder for folder in folders if Path(folder).is_dir()]
@@ -198,7 +204,7 @@ def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
     if not present or len(present) != len(folders):
         return empty
     report = evaluate(model, present)
-    _write_json(run_dir / "real_clips.json", report.to_dict())
+    RunDir(run_dir).write_real_clips(report.to_dict())
     m = report.metrics
     print(f"real clips: balanced accuracy {m['balanced_accuracy']:.3f} AUC {m['auc']:.3f} "
           f"({m['clips']} clips, {m['pairs']} pairs)", file=sys.stderr)
@@ -241,9 +247,14 @@ def run_lock(runs_dir: str | Path, config: ExperimentConfig, backend: str):
     ``filelock.FileLock`` on ``runs_dir/<name>/.<backend>-<hash of the config>.lock``)."""
     import filelock
 
-    resolved = json.dumps({**config.to_dict(), "backend": backend}, sort_keys=True, default=str)
+    resolved = json.dumps(_resolved(config, backend), sort_keys=True, default=str)
     digest = hashlib.sha256(resolved.encode("utf-8")).hexdigest()[:16]
     return filelock.FileLock(str(Path(runs_dir) / config.name / f".{backend}-{digest}.lock"))
+
+
+def _resolved(config: ExperimentConfig, backend: str) -> dict:
+    """What makes two runs the same run: the whole config and the backend."""
+    return {**config.to_dict(), "backend": backend}
 
 
 @contextlib.contextmanager
@@ -305,23 +316,9 @@ def _check_manifest(root: Path, synthetic, key: str) -> None:
         )
 
 
-def _reconcile_history(run_dir: Path) -> int:
-    """Trim history.csv to the epochs the backup holds; returns the epoch training resumes at."""
-    import pandas as pd
-
-    history_path = run_dir / "history.csv"
-    meta = run_dir / "backup" / "training_metadata.json"
-    epoch = json.loads(meta.read_text())["epoch"] if meta.exists() else 0
-    if history_path.exists() and history_path.stat().st_size:
-        history = pd.read_csv(history_path)
-        if len(history) != epoch:
-            kept = history[history["epoch"] < epoch]
-            write_text_atomic(history_path, kept.to_csv(index=False) if len(kept) else "")
-    return epoch
-
-
-def _splits(root: Path, data):
-    from keras_vis.data import scan, split
+def _usable_recordings(root: Path) -> list:
+    """The usable recordings of ``root`` (one scan); the skipped ones are listed on stderr."""
+    from keras_vis.data import scan
 
     report = scan(root)
     if report.skipped:
@@ -330,32 +327,16 @@ def _splits(root: Path, data):
             print(f"  {item['id']}: {item['reason']}", file=sys.stderr)
     if not report.recordings:
         raise DataError(f"{root}: no usable recordings")
+    return report.recordings
+
+
+def _split(recordings: list, root: Path, data):
+    from keras_vis.data import split
+
     return split(
-        report.recordings, root=root, val_fraction=data.val_fraction,
+        recordings, root=root, val_fraction=data.val_fraction,
         test_fraction=data.test_fraction, seed=data.split_seed,
     )
-
-
-def _run_folder(runs_dir: Path, config: ExperimentConfig, backend: str) -> Path:
-    """The unfinished run of this exact config and backend, else a new timestamped folder."""
-    resolved = {**config.to_dict(), "backend": backend}
-    experiment_dir = runs_dir / config.name
-    if experiment_dir.is_dir():
-        for candidate in sorted(experiment_dir.glob(f"{backend}-*"), reverse=True):
-            saved = candidate / "config.json"
-            if (candidate / "metrics.json").exists() or not saved.exists():
-                continue
-            if json.loads(saved.read_text()) == resolved:
-                return candidate
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = experiment_dir / f"{backend}-{stamp}"
-    suffix = 1
-    while run_dir.exists():
-        suffix += 1
-        run_dir = experiment_dir / f"{backend}-{stamp}-{suffix}"
-    run_dir.mkdir(parents=True)
-    _write_json(run_dir / "config.json", resolved)
-    return run_dir
 
 
 def _optimizer(config: ExperimentConfig, steps_per_epoch: int):
@@ -395,7 +376,7 @@ def _metrics(history, test: dict, samples_per_epoch: int) -> dict:
     epochs = len(history)
     return {
         "epochs": epochs,
-        "best_epoch": int(best_row["epoch"]) + 1,
+        "best_epoch": int(best_row["epoch"]),
         "train_accuracy": float(best_row["accuracy"]),
         "val_accuracy": float(best_row["val_accuracy"]),
         "test_accuracy": float(test["accuracy"]),
@@ -410,7 +391,7 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
                  command, commit) -> dict:
     import keras
 
-    from keras_vis.results import REAL_COLUMNS
+    from keras_vis.results.table import REAL_COLUMNS
 
     overrides = config.model.overrides
     fusion = overrides.get("fusion") or getattr(
@@ -472,9 +453,4 @@ def _verbosity(verbose):
     if verbose != "auto":
         return verbose
     return 1 if sys.stderr.isatty() else 2
-
-
-def _write_json(path: Path, data: dict) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-
 

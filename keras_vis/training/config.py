@@ -21,14 +21,16 @@ import typing
 from pathlib import Path
 from typing import Any
 
-# The augmentation switches are defined once, by the augmenter (numpy only; no keras).
+# Lists and defaults are defined once, where they are used (numpy only; no keras): the
+# augmentation switches by the augmenter, tasks and pair defaults by the pair drawing, styles by
+# the generator.
 from keras_vis.data.augment import SWITCHES as AUGMENTATIONS
+from keras_vis.data.pairs import OFFSET_RANGE_S, TASKS, TOLERANCE_S, WINDOWS
+from keras_vis.data.synthetic import STYLES
 from keras_vis.errors import ConfigError
 
-TASKS = ("correspondence", "sync", "mixed")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine")
-from keras_vis.data.synthetic import STYLES  # noqa: E402  (one list, the generator's)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,9 +72,9 @@ class DataConfig:
     # Real/fake pairs drawn per recording: every epoch for train, once for val and test.
     train_pairs_per_recording: int = 24
     eval_pairs_per_recording: int = 24
-    sync_offset_min_s: float = 0.2
-    sync_offset_max_s: float = 1.0
-    sync_tolerance_s: float = 0.04
+    sync_offset_min_s: float = OFFSET_RANGE_S[0]
+    sync_offset_max_s: float = OFFSET_RANGE_S[1]
+    sync_tolerance_s: float = TOLERANCE_S
     # "events": clip windows around annotated events; "anywhere": uniform (see data/pairs.py).
     windows: str = "events"
     cache_dir: str = ""
@@ -97,9 +99,9 @@ class TrainConfig:
 
 @dataclasses.dataclass(frozen=True)
 class EvalConfig:
-    """Real footage scored at the end of the run (``keras_vis.evaluate``'s protocol): folders of
-    videos with their own sound. Never trained on. A folder that is missing when the run ends
-    leaves the real-clip columns empty, with a warning: no run needs them to train."""
+    """Real footage scored at the end of the run (``keras_vis.inference.evaluate``'s protocol):
+    folders of videos with their own sound. Never trained on. A folder that is missing when the
+    run ends leaves the real-clip columns empty, with a warning: no run needs them to train."""
 
     clips: list = dataclasses.field(default_factory=list)
 
@@ -276,8 +278,6 @@ def _check_values(config: ExperimentConfig, source: str) -> None:
         fail("data.val_fraction/test_fraction", "must lie between 0 and 1")
     if not 0 < data.sync_offset_min_s < data.sync_offset_max_s:
         fail("data.sync_offset_min_s", "need 0 < sync_offset_min_s < sync_offset_max_s")
-    from keras_vis.data.pairs import WINDOWS
-
     if data.windows not in WINDOWS:
         fail("data.windows", f"unknown windows {data.windows!r} (known: {', '.join(WINDOWS)})")
     if data.sync_tolerance_s >= data.sync_offset_min_s:

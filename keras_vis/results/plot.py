@@ -10,9 +10,7 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
@@ -21,16 +19,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from keras_vis import files
 from keras_vis.errors import DataError, KerasVisError
+from keras_vis.training.rundir import FOLDER_NAME, RunDir
 
 DPI = 100
 CURVES_SIZE_IN = (12.0, 4.5)  # 1200 x 450 px: accuracy and loss side by side
 BAR_PANEL_SIZE_IN = (6.0, 4.5)  # 600 x 450 px per task panel
 CHANCE = 0.5  # labels are balanced 50/50 in every split
 CHANCE_METRICS = ("train_accuracy", "val_accuracy", "test_accuracy", "test_auc")
-
-# runs/<experiment>/<backend>-<YYYYmmdd-HHMMSS>[-N]/ (N: a second run started in the same second)
-RUN_FOLDER = re.compile(r"^(?P<backend>[A-Za-z0-9_]+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?$")
 
 
 class ResolvedRuns(NamedTuple):
@@ -52,8 +49,8 @@ def resolve_runs(target: str | os.PathLike, runs_root: str | os.PathLike = "runs
     in ``skipped``. Raises ``DataError`` when nothing matches.
     """
     path = Path(target)
-    if path.is_dir() and _is_run_folder(path):
-        return ResolvedRuns(_experiment_of(path), [path], [], True)
+    if path.is_dir() and RunDir.is_run_folder(path):
+        return ResolvedRuns(RunDir(path).experiment, [path], [], True)
     if path.is_dir():
         folder, name = path, path.resolve().name
     elif path.suffix == ".toml":
@@ -72,7 +69,7 @@ def resolve_runs(target: str | os.PathLike, runs_root: str | os.PathLike = "runs
 
     by_backend: dict[str, list[tuple[tuple[str, int], Path]]] = {}
     for child in folder.iterdir():
-        match = RUN_FOLDER.match(child.name)
+        match = FOLDER_NAME.match(child.name)
         if match and child.is_dir():
             started = (match["stamp"], int(match["n"] or 1))
             by_backend.setdefault(match["backend"], []).append((started, child))
@@ -93,46 +90,6 @@ def resolve_runs(target: str | os.PathLike, runs_root: str | os.PathLike = "runs
     return ResolvedRuns(name, chosen, skipped, False)
 
 
-def read_history(run_dir: str | os.PathLike) -> pandas.DataFrame:
-    """The per-epoch history of a run (its history.csv from keras.callbacks.CSVLogger).
-
-    Epochs repeated by a resumed run keep their last record. Raises ``DataError`` naming the
-    file when it is missing, unreadable, empty or has neither accuracy nor loss.
-    """
-    path = Path(run_dir) / "history.csv"
-    if not path.is_file():
-        raise DataError(f"{path}: no such file (is {run_dir} a run folder?)")
-    try:
-        history = pandas.read_csv(path)
-    except pandas.errors.EmptyDataError as error:
-        raise DataError(f"{path}: empty (the run has not finished an epoch)") from error
-    except (pandas.errors.ParserError, UnicodeDecodeError, OSError) as error:
-        raise DataError(f"{path}: not a readable CSV history ({error})") from error
-    if history.empty:
-        raise DataError(f"{path}: no epochs yet (the run has not finished an epoch)")
-    metrics = [name for name in ("accuracy", "loss", "val_accuracy", "val_loss") if name in history]
-    if not metrics:
-        raise DataError(
-            f"{path}: no accuracy or loss column (has {', '.join(map(str, history.columns))})"
-        )
-    for column in metrics:
-        numbers = pandas.to_numeric(history[column], errors="coerce")
-        unreadable = numbers.isna() & history[column].notna()
-        if unreadable.any():
-            index = int(unreadable.to_numpy().argmax())
-            raise DataError(
-                f"{path}: line {index + 2}: {column} is "
-                f"{history[column].iloc[index]!r}, not a number"
-            )
-        history[column] = numbers
-    if "epoch" in history:
-        history = history.drop_duplicates("epoch", keep="last").sort_values("epoch")
-        history["epoch"] = pandas.to_numeric(history["epoch"]) + 1  # CSVLogger counts from 0
-    else:
-        history.insert(0, "epoch", range(1, len(history) + 1))
-    return history.reset_index(drop=True)
-
-
 def learning_curves(
     run_dirs: Sequence[str | os.PathLike],
     out_png: str | os.PathLike,
@@ -147,7 +104,7 @@ def learning_curves(
     run_dirs = [Path(run_dir) for run_dir in run_dirs]
     if not run_dirs:
         raise KerasVisError("learning_curves: no run folders given")
-    histories = [read_history(run_dir) for run_dir in run_dirs]
+    histories = [RunDir(run_dir).history() for run_dir in run_dirs]
     labels = list(labels) if labels is not None else _run_labels(run_dirs)
     if len(labels) != len(run_dirs):
         raise KerasVisError(f"learning_curves: {len(labels)} labels for {len(run_dirs)} runs")
@@ -265,22 +222,9 @@ def _variants(rows: pandas.DataFrame) -> list[tuple[str, pandas.DataFrame]]:
     return variants
 
 
-def _is_run_folder(path: Path) -> bool:
-    return (path / "config.json").is_file() or (path / "history.csv").is_file()
-
-
-def _experiment_of(run_dir: Path) -> str:
-    """The experiment's name: config.json's ``name`` when it has one, else the parent folder's."""
-    try:
-        name = json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("name")
-    except (OSError, ValueError, AttributeError):
-        name = None
-    return name if isinstance(name, str) and name else run_dir.resolve().parent.name
-
-
 def _history_problem(run_dir: Path) -> str | None:
     try:
-        read_history(run_dir)
+        RunDir(run_dir).history()
     except DataError as error:
         return str(error).split(": ", 1)[-1]
     return None
@@ -296,20 +240,18 @@ def _run_labels(run_dirs: list[Path]) -> list[str]:
 
 
 def _common_title(run_dirs: list[Path]) -> str:
-    names = sorted({_experiment_of(run_dir) for run_dir in run_dirs})
+    names = sorted({RunDir(run_dir).experiment for run_dir in run_dirs})
     return "learning curves: " + ", ".join(names)
 
 
 def _save(figure: Figure, out_png: str | os.PathLike) -> Path:
     out = Path(out_png)
     out.parent.mkdir(parents=True, exist_ok=True)
-    # Written beside the target and renamed, so a README never shows half a picture.
-    partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    # Atomic, so a README never shows half a picture.
     try:
-        figure.savefig(partial, format="png", dpi=DPI)
-        os.replace(partial, out)
+        with files.atomic_path(out) as partial:
+            figure.savefig(partial, format="png", dpi=DPI)
     except OSError as error:
-        partial.unlink(missing_ok=True)
         raise KerasVisError(f"{out}: could not write the picture ({error})") from error
     return out
 

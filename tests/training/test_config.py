@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from keras_vis.config import ExperimentConfig
+from keras_vis.training.config import ExperimentConfig
 from keras_vis.errors import ConfigError
 
-EXPERIMENTS = sorted(Path(__file__).resolve().parents[1].joinpath("experiments").glob("*.toml"))
+EXPERIMENTS = sorted(Path(__file__).resolve().parents[2].joinpath("experiments").glob("*.toml"))
 
 
 def write(tmp_path, text, name="exp.toml"):
@@ -115,7 +115,7 @@ def test_python_none_unsets_an_optional_table():
 
 
 def test_union_tries_every_type_and_keeps_the_string_none():
-    from keras_vis.config import _coerce
+    from keras_vis.training.config import _coerce
 
     assert _coerce(str | None, "none", "f.toml", "k") == "none"
     assert _coerce(str | None, None, "f.toml", "k") is None
@@ -150,8 +150,18 @@ def test_every_builder_option_is_accepted_as_an_override():
 
 
 def test_augmentation_names_are_defined_once():
-    from keras_vis import config
     from keras_vis.data import augment
+    from keras_vis.training import config
 
     assert config.AUGMENTATIONS is augment.SWITCHES
     assert set(ExperimentConfig().train.augment) == set(augment.SWITCHES)
+
+
+def test_tasks_and_pair_defaults_are_defined_once():
+    from keras_vis.data.pairs import OFFSET_RANGE_S, TASKS, TOLERANCE_S
+    from keras_vis.training import config
+
+    assert config.TASKS is TASKS
+    data = ExperimentConfig().data
+    assert (data.sync_offset_min_s, data.sync_offset_max_s) == OFFSET_RANGE_S
+    assert data.sync_tolerance_s == TOLERANCE_S

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from keras_vis.errors import DataError
-from keras_vis.evaluate import (
+from keras_vis.inference.evaluate import (
     Clip,
     cut,
     evaluate,
@@ -112,8 +112,8 @@ def test_no_readable_clip_is_an_error_naming_the_folder(tmp_path):
 
 
 def test_results_row_hook_leaves_cells_empty_without_clips(clips_dir, tmp_path, capsys):
-    from keras_vis.experiment import evaluate_real_clips
-    from keras_vis.predict import load_model
+    from keras_vis.training.experiment import evaluate_real_clips
+    from keras_vis.inference.predict import load_model
 
     model, _ = load_model("onset_sync_baseline")
     empty = evaluate_real_clips(model, [str(tmp_path / "nowhere")], tmp_path)

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from keras_vis.errors import DataError, KerasVisError
-from keras_vis.results import RESULTS_COLUMNS, append_result, read_results
+from keras_vis.results.table import RESULTS_COLUMNS, append_result, read_results
 
 
 def make_row(**values):
@@ -166,7 +166,7 @@ def test_read_only_table_is_refused_even_for_root(table):
 
 @pytest.mark.parametrize("missing", [False, True], ids=["existing-table", "new-table"])
 def test_read_only_folder_is_refused_even_for_root(tmp_path, missing):
-    from keras_vis.results import check_writable
+    from keras_vis.files import check_writable
 
     folder = tmp_path / "experiments"
     path = folder / "results.csv"

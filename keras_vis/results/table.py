@@ -1,8 +1,8 @@
 """experiments/results.csv: one row per finished run, appended safely by concurrent runs.
 
-Every append takes a lock, re-reads and checks the whole table, and replaces the file in one
-``os.replace``: a reader sees the old table or the new one, never half a row. A table that does
-not check out (a wrong header, a row with the wrong number of fields, a cut-off last line) is
+Every append takes a lock, re-reads and checks the whole table, and replaces the file atomically
+(``keras_vis.files``): a reader sees the old table or the new one, never half a row. A table that
+does not check out (a wrong header, a row with the wrong number of fields, a cut-off last line) is
 reported with its line number and left exactly as it is, so a hand-made mistake or a torn write
 by another tool never costs the rows already there.
 
@@ -20,16 +20,22 @@ import csv
 import io
 import math
 import os
-import stat
-import uuid
 from typing import TYPE_CHECKING, Mapping
 
 import filelock
 
 from keras_vis.errors import DataError, KerasVisError
+from keras_vis.files import check_writable, write_text
 
 if TYPE_CHECKING:
     import pandas
+
+SCORE_COLUMNS = ("train_accuracy", "val_accuracy", "test_accuracy", "test_auc", "test_loss")
+# Columns added after tables were already written: a table without them is read (and rewritten
+# on the next append) with those cells empty, so no row is lost to an upgrade.
+REAL_COLUMNS = ("real_balanced_accuracy", "real_auc", "real_offset_ok", "real_clips")
+ADDED_COLUMNS = REAL_COLUMNS
+SPEED_COLUMNS = ("train_time_s", "samples_per_s")
 
 RESULTS_COLUMNS = (
     "experiment",
@@ -44,44 +50,22 @@ RESULTS_COLUMNS = (
     "seed",
     "epochs",
     "params",
-    "train_accuracy",
-    "val_accuracy",
-    "test_accuracy",
-    "test_auc",
-    "test_loss",
-    "real_balanced_accuracy",
-    "real_auc",
-    "real_offset_ok",
-    "real_clips",
-    "train_time_s",
-    "samples_per_s",
+    *SCORE_COLUMNS,
+    *REAL_COLUMNS,
+    *SPEED_COLUMNS,
     "git_commit",
     "date",
     "command",
     "run_dir",
 )
 
-# Columns added after tables were already written: a table without them is read (and rewritten
-# on the next append) with those cells empty, so no row is lost to an upgrade.
-REAL_COLUMNS = ("real_balanced_accuracy", "real_auc", "real_offset_ok", "real_clips")
-ADDED_COLUMNS = REAL_COLUMNS
-
 # How a results table is grouped unless told otherwise, like with like: runs are averaged only
 # when they share the experiment, preset, task, dataset and backend (a repeated experiment).
 DEFAULT_GROUPING = ("experiment", "preset", "task", "dataset", "backend")
 
 INTEGER_COLUMNS = ("seed", "epochs", "params", "real_clips")
-FLOAT_COLUMNS = (
-    "train_accuracy",
-    "val_accuracy",
-    "test_accuracy",
-    "test_auc",
-    "test_loss",
-    "real_balanced_accuracy",
-    "real_auc",
-    "real_offset_ok",
-    "train_time_s",
-    "samples_per_s",
+FLOAT_COLUMNS = tuple(
+    c for c in SCORE_COLUMNS + REAL_COLUMNS + SPEED_COLUMNS if c not in INTEGER_COLUMNS
 )
 NUMERIC_COLUMNS = INTEGER_COLUMNS + FLOAT_COLUMNS
 
@@ -111,7 +95,7 @@ def append_result(path: str | os.PathLike, row: Mapping[str, object]) -> None:
             writer.writerow(RESULTS_COLUMNS)
             writer.writerows(records)
             writer.writerow(record)
-            write_text_atomic(path, buffer.getvalue())
+            write_text(path, buffer.getvalue())
     except filelock.Timeout as error:
         raise KerasVisError(
             f"{path}: another process has held {path}.lock for {LOCK_TIMEOUT_S:.0f} s; "
@@ -138,93 +122,6 @@ def read_results(path: str | os.PathLike) -> "pandas.DataFrame":
         if column not in NUMERIC_COLUMNS:
             table[column] = table[column].astype(str)
     return table
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``.
-
-    Readers see the old content or the new, never a mix; when the write fails (a full disk)
-    the old file is untouched and the temporary file is removed.
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(
-        folder, f".{os.path.basename(path)}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-    )
-    # 0o666 through os.open lets the umask decide the mode, as for any new file; an existing
-    # file keeps its own mode.
-    mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o666
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with open(descriptor, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise KerasVisError(f"{path}: could not write ({error}); the file is unchanged") from error
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: str) -> None:
-    # Makes the rename itself durable across a power cut; not every platform can open a folder.
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
-def check_writable(path: str | os.PathLike, what: str = "file") -> None:
-    """Raise ``DataError`` naming ``path`` when it, or the folder it is (or would be) written
-    in, is read-only.
-
-    Judged by the mode bits, not only ``os.access``: root may write anything, but a file or
-    folder made read-only (``chmod a-w``) means "do not change this", and root must honour that
-    too. A file is replaced through a temporary file in its folder, so both must be writable;
-    a missing path needs its nearest existing folder to be.
-    """
-    path = os.path.abspath(os.fspath(path))
-    probe = path
-    while not os.path.exists(probe) and os.path.dirname(probe) != probe:
-        probe = os.path.dirname(probe)
-    to_check = [probe]
-    if probe == path and not os.path.isdir(path):
-        to_check.append(os.path.dirname(path))
-    for item in to_check:
-        if not _writable_by_mode(item):
-            mode = stat.S_IMODE(os.stat(item).st_mode)
-            kind = "folder" if os.path.isdir(item) else "file"
-            where = "" if item == path else f" (the {kind} {item})"
-            raise DataError(
-                f"{path}: the {what} cannot be written{where}: the {kind} is read-only "
-                f"(mode {mode:04o}); nothing was written. Make it writable (chmod u+w) or "
-                f"choose another path"
-            )
-
-
-def _writable_by_mode(path: str) -> bool:
-    info = os.stat(path)
-    if not hasattr(os, "geteuid"):  # Windows: only the read-only attribute
-        return bool(info.st_mode & stat.S_IWRITE)
-    user = os.geteuid()
-    if info.st_uid == user:
-        bit = stat.S_IWUSR
-    elif user == 0:
-        bit = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
-    elif info.st_gid == os.getegid() or info.st_gid in os.getgroups():
-        bit = stat.S_IWGRP
-    else:
-        bit = stat.S_IWOTH
-    # os.access as well: ACLs and read-only mounts, which the mode bits do not show.
-    return bool(info.st_mode & bit) and os.access(path, os.W_OK)
 
 
 def _row_to_record(path: str, row: Mapping[str, object]) -> list[str]:

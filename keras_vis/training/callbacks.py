@@ -1,4 +1,5 @@
-"""Training callbacks that survive a kill: the run folder's history.csv is their memory.
+"""Training callbacks that survive a kill; what they must remember across a resume is read from
+the run folder (``keras_vis.training.rundir``) by the caller and handed to them.
 
 Imports keras at module level: import this only after the backend is chosen.
 """
@@ -6,21 +7,13 @@ Imports keras at module level: import this only after the backend is chosen.
 from __future__ import annotations
 
 import math
-import os
 import time
 from pathlib import Path
 
 import keras
-import pandas as pd
 
+from keras_vis import files
 from keras_vis.errors import DataError, KerasVisError
-
-
-def read_history(history_path: Path) -> pd.DataFrame:
-    """history.csv as written by CSVLogger; empty when the run has not finished an epoch."""
-    if not history_path.exists() or history_path.stat().st_size == 0:
-        return pd.DataFrame()
-    return pd.read_csv(history_path)
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -35,54 +28,49 @@ class EpochTimer(keras.callbacks.Callback):
             logs["epoch_time_s"] = time.monotonic() - self._start
 
 
-class BestCheckpoint(keras.callbacks.Callback):
-    """Saves the whole model (``.keras``) when ``monitor`` improves.
+class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
+    """``keras.callbacks.ModelCheckpoint`` whose file is replaced atomically.
 
-    Unlike keras.callbacks.ModelCheckpoint: the best score so far is read back from history.csv
-    on resume (a resumed run never overwrites a better checkpoint), the file is replaced
-    atomically (a kill never leaves half a checkpoint), and a full disk is a clear error that
-    leaves the previous checkpoint intact.
+    ModelCheckpoint decides when to save (``save_best_only``; ``initial_value_threshold`` is the
+    best score before a resume, so a resumed run never overwrites a better checkpoint), but it
+    writes its file in place: a kill mid-save leaves half a checkpoint, and a full disk destroys
+    the previous one. This subclass only adds what it lacks: it lets Keras write to a temporary
+    file and renames that over the checkpoint (``files.atomic_path``), and a failed write is a
+    clear error that leaves the previous checkpoint intact.
     """
 
-    def __init__(self, path: Path, history_path: Path, monitor: str = "val_accuracy"):
-        super().__init__()
-        self.path = Path(path)
-        self.monitor = monitor
-        history = read_history(history_path)
-        self.best = float(history[monitor].max()) if monitor in history else None
+    def __init__(self, filepath: str | Path, **kwargs):
+        self.target = Path(filepath)
+        super().__init__(str(self.target), **kwargs)
 
     def on_epoch_end(self, epoch, logs=None):
-        score = (logs or {}).get(self.monitor)
-        if score is None or (self.best is not None and score <= self.best):
-            return
-        partial = self.path.with_name(".partial-" + self.path.name)
         try:
-            self.model.save(partial)
-            os.replace(partial, self.path)
+            with files.atomic_path(self.target, suffix=self.target.suffix) as partial:
+                self.filepath = str(partial)
+                super().on_epoch_end(epoch, logs)
         except OSError as error:
-            partial.unlink(missing_ok=True)
             raise DataError(
-                f"{self.path}: could not write the checkpoint ({error.strerror or error}); "
+                f"{self.target}: could not write the checkpoint ({error.strerror or error}); "
                 "the run folder keeps its history and backup: free space and run the same "
                 "command again to resume"
             ) from None
-        self.best = score
+        finally:
+            self.filepath = str(self.target)
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
-    """EarlyStopping on val accuracy whose patience counter survives a resume."""
+    """EarlyStopping on val accuracy whose patience counter survives a resume: ``best`` and
+    ``wait`` are the best score so far and the epochs finished since it (``RunDir.best_so_far``)."""
 
-    def __init__(self, history_path: Path, patience: int):
+    def __init__(self, patience: int, best: float | None = None, wait: int = 0):
         super().__init__(monitor="val_accuracy", mode="max", patience=patience)
-        self.history_path = Path(history_path)
+        self._resumed = (best, wait)
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        history = read_history(self.history_path)
-        if "val_accuracy" in history and len(history):
-            scores = history["val_accuracy"].to_numpy()
-            self.best = float(scores.max())
-            self.wait = int(len(scores) - 1 - scores.argmax())
+        best, wait = self._resumed
+        if best is not None:
+            self.best, self.wait = best, wait
 
 
 class TrainingDiverged(KerasVisError):

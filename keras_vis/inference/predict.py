@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from tqdm import tqdm
 
 from keras_vis.errors import DataError, KerasVisError
 
@@ -133,6 +134,7 @@ def load_model(model=None):
     import keras
 
     from keras_vis import checkpoints
+    from keras_vis.training.rundir import RunDir
 
     if isinstance(model, keras.Model):
         return model, f"keras.Model:{model.name}"
@@ -148,8 +150,8 @@ def load_model(model=None):
         path, name = checkpoints.model_path(str(model)), str(model)
     else:
         path = Path(model)
-        if path.is_dir() and (path / "best.keras").is_file():
-            path = path / "best.keras"
+        if path.is_dir() and RunDir(path).best_path.is_file():
+            path = RunDir(path).best_path
         elif not path.exists() and (entry := _zoo_entry(str(model))) is not None:
             return _build_untrained(*entry), str(model)
         if not path.is_file():
@@ -190,11 +192,11 @@ def _build_untrained(name: str, preset: str):
 @functools.lru_cache(maxsize=2)
 def _load_checkpoint(path: str, mtime_ns: int):
     # mtime_ns is part of the cache key so a retrained file at the same path is reloaded.
-    from zoo import registry
+    import zoo.model
 
     try:
         # compile=False: scoring needs no optimizer or loss, and skips restoring them.
-        return registry.load(path, compile=False)
+        return zoo.model.load(path, compile=False)
     except Exception as error:
         # Keras raises many kinds for a file it cannot read (zip, json, h5, unknown layer):
         # every one of them is a problem with the user's file, named as such.
@@ -219,11 +221,11 @@ def predict(
     clip). Raises ``KerasVisError`` / ``DataError`` naming the file for every bad input.
     """
     from keras_vis.data.media import probe_video, read_audio, read_video
-    from zoo import registry
+    import zoo
 
     keras_model, model_name = load_model(model)
     try:
-        clip = registry.clip_of(keras_model)
+        clip = zoo.clip_of(keras_model)
     except TypeError as error:
         raise KerasVisError(f"model {model_name}: {error}") from None
     video_path = Path(video)
@@ -389,8 +391,6 @@ def _score_pairs(model, frames, waveform, *, starts, window_index, audio_starts,
     head per (window, offset) pair: the same numbers, a fraction of the work. Every batch has the same shape (the last one is padded by repeating its first
     item) so a compiled predict function is traced once.
     """
-    from keras_vis.progress import Progress
-
     frame_offsets = np.arange(clip.frames)
     sample_offsets = np.arange(clip.samples)
     batch_size = max(1, int(batch_size))
@@ -405,7 +405,7 @@ def _score_pairs(model, frames, waveform, *, starts, window_index, audio_starts,
     steps = math.ceil(len(window_index) / batch_size)
     if branches is not None:
         steps += math.ceil(len(starts) / batch_size)
-    with Progress(steps, "scoring", quiet=not progress) as bar:
+    with tqdm(total=steps, desc="scoring", disable=not progress) as bar:
         if branches is None:
             return _batched(
                 lambda pairs: model.predict_on_batch(
@@ -437,7 +437,7 @@ def _batched(run, total: int, batch_size: int, bar) -> list[np.ndarray]:
         outputs = run(padded)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         chunks.append([np.asarray(o)[: len(index)] for o in outputs])
-        bar.advance()
+        bar.update()
     return [np.concatenate(parts) for parts in zip(*chunks)]
 
 

@@ -2,7 +2,7 @@
 
 Example:
 >>> import pandas
->>> from keras_vis.results import RESULTS_COLUMNS
+>>> from keras_vis.results.table import RESULTS_COLUMNS
 >>> rows = [dict.fromkeys(RESULTS_COLUMNS, "") for _ in range(2)]
 >>> for row, seed, accuracy in zip(rows, (1, 2), (0.90, 0.94)):
 ...     row.update(model="m", backend="jax", task="sync", seed=seed, test_accuracy=accuracy)
@@ -21,8 +21,9 @@ from typing import Iterable, Sequence
 import pandas
 
 from keras_vis.errors import KerasVisError
-from keras_vis.results import (
-    DEFAULT_GROUPING, NUMERIC_COLUMNS, RESULTS_COLUMNS, read_results, write_text_atomic,
+from keras_vis.files import write_text
+from keras_vis.results.table import (
+    DEFAULT_GROUPING, NUMERIC_COLUMNS, RESULTS_COLUMNS, read_results,
 )
 
 DEFAULT_BY = DEFAULT_GROUPING
@@ -31,7 +32,7 @@ DEFAULT_BY = DEFAULT_GROUPING
 SUMMARY = (
     ("test_accuracy", "test acc", True),
     ("test_auc", "test AUC", True),
-    # Real footage beside the synthetic test: keras_vis.evaluate's protocol (real-clip columns).
+    # Real footage beside the synthetic test: the protocol of keras_vis.inference.evaluate.
     ("real_balanced_accuracy", "real bal. acc", False),
     ("real_auc", "real AUC", False),
     ("real_offset_ok", "real offset ok", False),
@@ -177,7 +178,7 @@ def results_document(
 def write_results_md(text: str, path: str | os.PathLike = "experiments/RESULTS.md") -> None:
     """Write ``text`` (ending with a newline) to ``path`` atomically, creating its folder."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    write_text_atomic(path, text if text.endswith("\n") else text + "\n")
+    write_text(path, text if text.endswith("\n") else text + "\n")
 
 
 def _keys(by: Sequence[str] | str) -> list[str]:

@@ -5,8 +5,9 @@ import pandas
 import pytest
 
 from keras_vis.errors import DataError, KerasVisError
-from keras_vis.plot import accuracy_bars, learning_curves, read_history, resolve_runs
-from keras_vis.results import RESULTS_COLUMNS
+from keras_vis.results.plot import accuracy_bars, learning_curves, resolve_runs
+from keras_vis.results.table import RESULTS_COLUMNS
+from keras_vis.training.rundir import RunDir
 
 HEADER = "epoch,accuracy,auc,loss,val_accuracy,val_auc,val_loss,learning_rate\n"
 
@@ -52,7 +53,7 @@ def test_read_history_keeps_the_last_record_of_a_resumed_epoch(tmp_path):
     run_dir.mkdir()
     resumed = "epoch,accuracy,loss\n0,0.5,0.7\n1,0.55,0.65\n1,0.6,0.6\n2,0.7,0.5\n"
     (run_dir / "history.csv").write_text(resumed)
-    history = read_history(run_dir)
+    history = RunDir(run_dir).history()
     assert history["epoch"].tolist() == [1, 2, 3]
     assert history["accuracy"].tolist() == [0.5, 0.6, 0.7]
 
@@ -73,7 +74,7 @@ def test_bad_history_names_the_file(tmp_path, content, fragment):
     if content is not None:
         (run_dir / "history.csv").write_text(content)
     with pytest.raises(DataError, match=fragment) as error:
-        read_history(run_dir)
+        RunDir(run_dir).history()
     assert str(run_dir / "history.csv") in str(error.value)
 
 

@@ -1,0 +1,68 @@
+"""The benchmark's plain-PyTorch reference model, and the train-step table built around it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+import reference_torch  # noqa: E402
+import train_step  # noqa: E402
+
+from zoo.clip import ClipSpec, clip_preset  # noqa: E402
+
+
+def test_the_reference_is_the_described_model():
+    model = reference_torch.ReferenceModel(clip_preset("base"))
+    count = reference_torch.count_params
+    # torchvision's ResNet-18 without its 1000-way classifier: 11,689,512 - 513,000.
+    assert count(model.frame_net) == 11_176_512
+    assert count(model.audio_net) == 11_176_512 - 64 * 2 * 7 * 7  # one input channel, not 3
+    assert count(model.gru) == 3 * (2 * 512 * 512 + 2 * 512)
+    assert count(model.head) == 1024 * 512 + 512 + 512 + 1
+    assert count(model) == 24_448_001
+
+
+def test_a_train_step_reaches_every_weight():
+    clip = ClipSpec(seconds=0.4, fps=5, height=32, width=32)  # 2 frames: a quick step
+    model = reference_torch.ReferenceModel(clip).train()
+    rng = np.random.default_rng(0)
+    video = torch.from_numpy(rng.integers(0, 256, (2, *clip.video_shape), dtype=np.uint8))
+    audio = torch.from_numpy(rng.uniform(-1, 1, (2, *clip.audio_shape)).astype(np.float32))
+    logits = model(video, audio)
+    assert logits.shape == (2, 1)
+    torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.ones(2, 1)).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
+
+def test_the_spectrogram_follows_the_zoo():
+    from zoo.layers.preprocess import mel_filterbank
+
+    clip = clip_preset("base")
+    ours = reference_torch.mel_matrix(128, 512, clip.sample_rate)
+    assert np.allclose(ours, mel_filterbank(128, 512, clip.sample_rate, 40.0, 8000.0), atol=1e-6)
+    log_mel = reference_torch.LogMel(clip)
+    assert (log_mel.frames, log_mel.hop) == (240, 133)  # as the zoo's base StereoLogMel
+    assert log_mel(torch.zeros(3, clip.samples, 2)).shape == (3, 1, 128, 240)
+
+
+def test_the_table_divides_each_cell_by_the_reference_of_its_shape(capsys):
+    rows = [("resnet_gru_fusion", "tiny", "torch", 16,
+             {"samples_per_s": 16.0, "params": 91_673, "peak_rss_mb": 1287}),
+            ("siamese_fusion", "tiny", "jax", 16, {"error": "boom"}),
+            ("resnet_gru_fusion", "base", "jax", 4,
+             {"samples_per_s": 0.6, "params": 28_686_409, "peak_rss_mb": 4723})]
+    references = {("tiny", 16): {"samples_per_s": 2.0, "params": 24_448_001, "peak_rss_mb": 1691},
+                  ("base", 4): {"samples_per_s": 0.4, "params": 24_448_001, "peak_rss_mb": 1689}}
+    train_step.print_table(rows, references, threads=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert "| vs reference |" in lines[0]
+    assert "| 16.00 | 8.00x |" in lines[2] and "error: boom" in lines[3]
+    assert lines[4].startswith("| reference: original model") and "| 1.00x |" in lines[4]
+    assert "| 0.60 | 1.50x |" in lines[5] and lines[6].startswith("| reference")
