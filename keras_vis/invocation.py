@@ -21,9 +21,26 @@ def select_backend(name: str | None) -> str:
             )
         os.environ["KERAS_BACKEND"] = name
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    use_compilation_cache()
     # TensorFlow's C++ start-up chatter (no GPU found, CPU features) is noise on a CPU machine.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return os.environ["KERAS_BACKEND"]
+
+
+def use_compilation_cache() -> None:
+    """Keep JAX's compiled programs on disk (``~/.cache/keras-vis/jax``, or
+    ``$XDG_CACHE_HOME/keras-vis/jax``) unless ``JAX_COMPILATION_CACHE_DIR`` is already set.
+
+    JAX compiles every operation the first time a process meets it: loading the default model
+    spent about 14 s of a 20 s ``predict`` compiling weight initialisers that the saved weights
+    then replace. With the cache a later process reads them back (load 14 s -> 1.8 s, measured
+    on 2 busy cores). Small programs are cached too, since those are the ones loading runs.
+    Must run before jax is imported; it does nothing to the other backends.
+    """
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(root, "keras-vis", "jax"))
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 
 def invoked_command() -> str:

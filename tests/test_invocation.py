@@ -20,3 +20,18 @@ def test_invoked_command_names_the_backend_in_force(monkeypatch):
 def test_select_backend_defaults_to_tensorflow(monkeypatch):
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     assert invocation.select_backend(None) == "tensorflow"
+
+
+def test_jax_compilation_cache_goes_under_the_user_cache_unless_set(monkeypatch, tmp_path):
+    for name in ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS",
+                 "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    invocation.use_compilation_cache()
+    import os
+
+    assert os.environ["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "keras-vis" / "jax")
+    assert os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] == "0"
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/somewhere/else")
+    invocation.use_compilation_cache()
+    assert os.environ["JAX_COMPILATION_CACHE_DIR"] == "/somewhere/else"
