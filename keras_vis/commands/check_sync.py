@@ -9,7 +9,8 @@ def register(subparsers, parents) -> None:
     p = subparsers.add_parser(
         "check-sync", parents=parents, help="estimate audio/video offsets and flag out-of-sync recordings",
         description="Cross-correlate audio onsets with visual motion onsets per recording. "
-        "offset_s > 0 means the audio lags the video. With --strict, exits 1 when any "
+        "offset_s > 0 means the audio lags the video. An estimate with a confidence below "
+        "0.4 is reported as uncertain, never flagged. With --strict, exits 1 when any "
         "recording is flagged.",
     )
     p.add_argument("root", help="dataset folder (Greatest Hits layout)")
@@ -23,7 +24,7 @@ def register(subparsers, parents) -> None:
 
 def main(args) -> int:
     from keras_vis.data.scan import scan
-    from keras_vis.data.sync import DEFAULT_TOLERANCE_S, check_sync
+    from keras_vis.data.sync import DEFAULT_TOLERANCE_S, MIN_CONFIDENCE, check_sync
     from keras_vis.errors import DataError
 
     tolerance = DEFAULT_TOLERANCE_S if args.tolerance is None else args.tolerance
@@ -37,10 +38,12 @@ def main(args) -> int:
     else:
         fps = 30000 / 1001
         for e in estimates:
-            mark = "FLAGGED" if e.flagged else "ok"
+            mark = {"in sync": "ok", "out of sync": "FLAGGED", "uncertain": "uncertain"}[e.status]
             print(f"{e.id}  offset {e.offset_s:+.3f} s ({e.offset_s * fps:+.1f} frames)  "
                   f"confidence {e.confidence:.2f}  {mark}")
         flagged = sum(e.flagged for e in estimates)
-        print(f"{len(estimates)} recordings, {flagged} beyond +-{tolerance:.3f} s "
-              f"(positive offset: audio lags video)")
+        uncertain = sum(e.status == "uncertain" for e in estimates)
+        print(f"{len(estimates)} recordings: {flagged} beyond +-{tolerance:.3f} s, {uncertain} "
+              f"uncertain (confidence below {MIN_CONFIDENCE:g}: no offset claimed); positive "
+              f"offset: audio lags video")
     return 1 if args.strict and any(e.flagged for e in estimates) else 0

@@ -51,7 +51,7 @@ def test_check_sync_json(synthetic_root, capsys):
     assert run(["check-sync", str(synthetic_root), "--json", "--tolerance", "5"]) == 0
     estimates = json.loads(capsys.readouterr().out)
     assert len(estimates) == 6
-    assert set(estimates[0]) == {"id", "offset_s", "confidence", "flagged"}
+    assert set(estimates[0]) == {"id", "offset_s", "confidence", "flagged", "status"}
     assert not any(e["flagged"] for e in estimates)
 
 
