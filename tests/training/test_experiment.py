@@ -87,16 +87,17 @@ def test_run_writes_run_folder_and_results_row(tmp_path, synthetic_root):
     assert json.loads((run_dir / "config.json").read_text())["backend"] == "tensorflow"
 
 
-def test_killed_run_resumes_to_the_same_history(tmp_path, synthetic_root):
+@pytest.mark.parametrize("backend", ["jax", "tensorflow"])
+def test_killed_run_resumes_to_the_same_history(tmp_path, synthetic_root, backend):
     epochs = 4
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     for folder in (straight, resumed):
         folder.mkdir()
-    run_ok(command(write_config(straight, synthetic_root, epochs), straight))
+    run_ok(command(write_config(straight, synthetic_root, epochs), straight, backend))
 
     config = write_config(resumed, synthetic_root, epochs)
     process = subprocess.Popen(
-        command(config, resumed), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command(config, resumed, backend), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 300
     history = None
@@ -112,7 +113,7 @@ def test_killed_run_resumes_to_the_same_history(tmp_path, synthetic_root):
     run_dir = history.parent
     assert not (run_dir / "metrics.json").exists(), "killed too late: the run had finished"
 
-    run_ok(command(config, resumed))
+    run_ok(command(config, resumed, backend))
     assert only_run(resumed) == run_dir, "the same command must resume the same run folder"
     expected = pd.read_csv(only_run(straight) / "history.csv")[METRIC_COLUMNS]
     got = pd.read_csv(run_dir / "history.csv")[METRIC_COLUMNS]
