@@ -5,11 +5,12 @@ Layout, under the cache directory (``$KERAS_VIS_CACHE``, else ``~/.cache/keras-v
     <sha1 of the resolved dataset root>/<clip.key()>/
         <id>.video.npy    uint8 (N, height, width, 3), read memory-mapped
         <id>.audio.npy    float32 (S, channels), read memory-mapped
-        <id>.json         the manifest: clip spec, source sizes + mtimes, array shapes and bytes
+        <id>.json         the manifest: clip spec, source sizes + mtimes, array shapes, bytes, CRC-32
         pairs/            the fixed val/test pair tables (see keras_vis.data.pairs)
 
 An entry is valid only when its manifest exists, names this clip spec and the current size and
-mtime of both source files, and both arrays have the recorded shape and byte size. The manifest
+mtime of both source files, and both arrays have the recorded shape, byte size and CRC-32 (a file
+overwritten in place, same size, reads as invalid and is rebuilt). The manifest
 is written last and every file is written atomically (``keras_vis.files``), so a prepare killed
 at any point leaves either a valid entry or one that reads as invalid and is rebuilt.
 """
@@ -20,6 +21,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from keras_vis.errors import DataError
 from zoo.clip import ClipSpec
 
 CACHE_ENV = "KERAS_VIS_CACHE"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: arrays carry a CRC-32
 
 
 def default_cache_dir() -> Path:
@@ -67,14 +69,25 @@ def _paths(directory: Path, rec_id: str) -> tuple[Path, Path, Path]:
     )
 
 
+def _crc32(path: Path) -> int:
+    # CRC-32 runs at gigabytes a second: checking a whole dataset's cache costs a second or two.
+    crc = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 24):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
 def _array_matches(path: Path, expected: dict) -> bool:
     try:
         if path.stat().st_size != expected["bytes"]:
             return False
         array = np.load(path, mmap_mode="r", allow_pickle=False)
+        if list(array.shape) != expected["shape"] or str(array.dtype) != expected["dtype"]:
+            return False
+        return _crc32(path) == expected["crc32"]
     except (OSError, ValueError, KeyError):
         return False
-    return list(array.shape) == expected["shape"] and str(array.dtype) == expected["dtype"]
 
 
 def read_manifest(directory: Path, recording: Recording, clip: ClipSpec) -> dict | None:
@@ -103,6 +116,7 @@ def _array_entry(path: Path, array: np.ndarray) -> dict:
         "shape": list(array.shape),
         "dtype": str(array.dtype),
         "bytes": path.stat().st_size,
+        "crc32": _crc32(path),
     }
 
 

@@ -95,6 +95,22 @@ def test_truncated_or_foreign_entries_are_rebuilt(dataset, tmp_path):
     assert fixed.audio(c).shape[1] == 2 and fixed.skipped == []
 
 
+def test_an_entry_overwritten_in_place_with_nan_is_rebuilt(dataset, tmp_path):
+    cache = prepare(dataset, CLIP, cache_dir=tmp_path / "cache", workers=1, quiet=True)
+    rec_id = sorted(cache.recordings)[0]
+    audio_path = cache.directory / f"{rec_id}.audio.npy"
+    reference = np.load(audio_path).copy()
+    size = audio_path.stat().st_size
+    corrupted = np.lib.format.open_memmap(audio_path, mode="r+")
+    corrupted[:] = np.nan  # same file, same size, same shape: only the content changed
+    corrupted.flush()
+    del corrupted
+    assert audio_path.stat().st_size == size
+
+    fixed = prepare(dataset, CLIP, cache_dir=tmp_path / "cache", workers=1, quiet=True)
+    assert np.array_equal(np.asarray(fixed.audio(rec_id)), reference)
+
+
 def test_a_killed_prepare_leaves_nothing_that_reads_as_valid(dataset, tmp_path, monkeypatch):
     cache = prepare(dataset, CLIP, cache_dir=tmp_path / "cache", workers=1, quiet=True)
     victim = sorted(cache.recordings)[0]
