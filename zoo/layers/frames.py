@@ -74,9 +74,23 @@ class FrameMotion(keras.layers.Layer):
     """
 
     def call(self, x):
-        previous = ops.concatenate([x[:, :1], x[:, :-1]], axis=1)
-        following = ops.concatenate([x[:, 1:], x[:, -1:]], axis=1)
-        return ops.concatenate([x, x - previous, following - x], axis=-1)
+        # Each difference x[t + 1] - x[t] is computed once and serves as frame t + 1's backward
+        # and frame t's forward difference, next to a zero frame at either end (the same values
+        # as differencing against a repeated edge frame). Splits and concatenations only: their
+        # gradients are concatenations and slices. TensorFlow's gradients of the strided slices
+        # this used to take took 0.8 s of a 4.9 s base step (one thread), these 0.17 s.
+        frames = x.shape[1]
+        if frames is None:  # a clip length known only at run time: slices
+            previous = ops.concatenate([x[:, :1], x[:, :-1]], axis=1)
+            following = ops.concatenate([x[:, 1:], x[:, -1:]], axis=1)
+            return ops.concatenate([x, x - previous, following - x], axis=-1)
+        first, following = ops.split(x, [1], axis=1)
+        preceding, _ = ops.split(x, [frames - 1], axis=1)
+        step = following - preceding
+        zero = ops.zeros_like(first)
+        return ops.concatenate([x, ops.concatenate([zero, step], axis=1),
+                                ops.concatenate([step, zero], axis=1)], axis=-1)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], 3 * input_shape[-1])
+
