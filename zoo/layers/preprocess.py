@@ -121,3 +121,30 @@ class StereoLogMel(keras.layers.Layer):
                 f"{frames} spectrogram frames do not fit {clip.samples} samples ({clip.key()})"
             )
         return cls(sample_rate=clip.sample_rate, frames=frames, hop_length=hop, **kwargs)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ClipStandardization(keras.layers.Layer):
+    """``(B, T, ...)`` -> the same, minus each clip's mean over time, over the clip's RMS.
+
+    What is the same in every frame of a clip (a scene's colours and texture, a room's and a
+    microphone's spectrum, a recording's level) is removed, and what changes (a striker
+    moving, a sound starting) is kept at one scale for every clip. The statistics are the
+    clip's own, never the batch's or the training set's, so real footage with another
+    camera, microphone or gain reaches the encoders in the range synthetic footage did.
+    """
+
+    def __init__(self, epsilon: float = 1e-3, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+
+    def call(self, x):
+        x = x - ops.mean(x, axis=1, keepdims=True)
+        axes = tuple(range(1, len(x.shape)))
+        return x / ops.sqrt(ops.mean(ops.square(x), axis=axes, keepdims=True) + self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}

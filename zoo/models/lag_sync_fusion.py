@@ -38,12 +38,13 @@ PRESETS = sized_presets(_TINY, _SMALL, _BASE)
 def lag_sync_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths: Sequence[int],
                     stem_kernel: int = 3, stem_pool: bool = True, num_mel_bins: int = 64,
                     projection: int = 64, max_lag_s: float = 0.8, head_units: int = 64,
-                    dropout: float = 0.1, decision: str = "head") -> keras.Model:
+                    dropout: float = 0.1, decision: str = "head",
+                    input_norm: str = "global") -> keras.Model:
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}")
     inputs = model_inputs(clip)
     video, audio = resnet_encoders(inputs, clip, widths, depths, stem_kernel, stem_pool,
-                                   num_mel_bins)
+                                   num_mel_bins, input_norm)
     max_lag = min(clip.frames - 2, max(1, int(round(max_lag_s * clip.fps))))
 
     def head(video, audio):
