@@ -9,9 +9,11 @@ The protocol is fixed, so figures compare across models and commits. For every c
   the first's), both cut to the shorter of the two (label fake).
 Each pair is scored as ``predict`` scores a file (the model's window slides over it; p_real is
 the mean over windows; p_real > 0.5 says "real"). Reported: balanced accuracy (the mean of the
-accuracy on real and on fake pairs), ROC AUC over all pairs, and for aligned and shifted pairs
-the share whose estimated offset (searched over +-2 s) lies within 0.15 s of the truth; the
-same per kind of pair, and one row per pair.
+accuracy on real and on fake pairs), ROC AUC over all pairs, the within-clip ranking (the share
+of fake pairs scored below the aligned pair of the same video: timing told apart inside one
+clip, whatever level a scene or a microphone puts a model's scores at), and for aligned and
+shifted pairs the share whose estimated offset (searched over +-2 s) lies within 0.15 s of the
+truth; the same per kind of pair, and one row per pair.
 
 No fitting of any kind happens here: the clips measure a model, they never tune it.
 
@@ -98,6 +100,7 @@ class Evaluation:
         return {
             "real_balanced_accuracy": _round(m["balanced_accuracy"]),
             "real_auc": _round(m["auc"]),
+            "real_within_clip": _round(m["within_clip"]),
             "real_offset_ok": _round(m["offset_ok"]),
             "real_clips": m["clips"],
         }
@@ -230,6 +233,7 @@ def summarize(rows: Sequence[dict], clips: int) -> dict:
         "balanced_accuracy": _mean_of([said_real[real].mean() if real.any() else np.nan,
                                        (~said_real[fake]).mean() if fake.any() else np.nan]),
         "auc": roc_auc(labels, scores),
+        "within_clip": within_clip_ranking(rows),
         "offset_ok": (float(np.mean([r["offset_ok"] for r in shifted])) if shifted
                       else float("nan")),
     }
@@ -244,6 +248,19 @@ def summarize(rows: Sequence[dict], clips: int) -> dict:
     metrics["aligned_offset_ok"] = (float(np.mean([r["offset_ok"] for r in aligned_offsets]))
                                     if aligned_offsets else float("nan"))
     return metrics
+
+
+def within_clip_ranking(rows: Sequence[dict]) -> float:
+    """The share of (aligned, fake) pairs with the same video where the aligned pair scores
+    higher (ties count half); NaN without any such pair.
+
+    AUC pools every clip, so a model whose scores sit higher on one scene than on another loses
+    there even when it orders each clip's own pairs right; this figure keeps only that order.
+    """
+    aligned = {r["video"]: r["p_real"] for r in rows if r["kind"] == "aligned"}
+    wins = [float(aligned[r["video"]] > r["p_real"]) + 0.5 * (aligned[r["video"]] == r["p_real"])
+            for r in rows if r["kind"] != "aligned" and r["video"] in aligned]
+    return float(np.mean(wins)) if wins else float("nan")
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -291,7 +308,7 @@ def format_report(report: Evaluation) -> str:
         f"model {report.model}: {m['clips']} clips, {m['pairs']} pairs"
         + (f" ({len(report.skipped)} clips skipped)" if report.skipped else ""),
         f"balanced accuracy {m['balanced_accuracy']:.3f}   AUC {m['auc']:.3f}   "
-        f"offset within {OFFSET_TOLERANCE_S:g} s: {_percent(m['offset_ok'])} of shifted pairs",
+        f"within-clip ranking {_fixed(m['within_clip'])}   offset within {OFFSET_TOLERANCE_S:g} s: {_percent(m['offset_ok'])} of shifted pairs",
         "",
         f"{'kind':<9} {'pairs':>5} {'accuracy':>8} {'mean p_real':>11}",
     ]

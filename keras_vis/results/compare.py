@@ -35,6 +35,7 @@ SUMMARY = (
     # Real footage beside the synthetic test: the protocol of keras_vis.inference.evaluate.
     ("real_balanced_accuracy", "real bal. acc", False),
     ("real_auc", "real AUC", False),
+    ("real_within_clip", "real within-clip", False),
     ("real_offset_ok", "real offset ok", False),
     ("val_accuracy", "val acc", False),
     ("train_accuracy", "train acc", False),

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 SCORE_COLUMNS = ("train_accuracy", "val_accuracy", "test_accuracy", "test_auc", "test_loss")
 # Columns added after tables were already written: a table without them is read (and rewritten
 # on the next append) with those cells empty, so no row is lost to an upgrade.
-REAL_COLUMNS = ("real_balanced_accuracy", "real_auc", "real_offset_ok", "real_clips")
+REAL_COLUMNS = (
+    "real_balanced_accuracy", "real_auc", "real_within_clip", "real_offset_ok", "real_clips",
+)
 ADDED_COLUMNS = REAL_COLUMNS
 SPEED_COLUMNS = ("train_time_s", "samples_per_s")
 

@@ -58,12 +58,16 @@ def test_a_shifted_pair_hears_each_frame_shift_seconds_late(shift):
 
 def test_summary_metrics():
     rows = [
-        {"kind": "aligned", "label": 1, "p_real": 0.9, "offset_s": 0.0, "offset_ok": True},
-        {"kind": "aligned", "label": 1, "p_real": 0.4, "offset_s": 0.3, "offset_ok": False},
-        {"kind": "shifted", "label": 0, "p_real": 0.2, "offset_s": 0.5, "offset_ok": True},
-        {"kind": "shifted", "label": 0, "p_real": 0.6, "offset_s": 0.0, "offset_ok": False},
-        {"kind": "swapped", "label": 0, "p_real": 0.1},
-        {"kind": "swapped", "label": 0, "p_real": 0.3},
+        {"kind": "aligned", "video": "a", "label": 1, "p_real": 0.9, "offset_s": 0.0,
+         "offset_ok": True},
+        {"kind": "aligned", "video": "b", "label": 1, "p_real": 0.4, "offset_s": 0.3,
+         "offset_ok": False},
+        {"kind": "shifted", "video": "a", "label": 0, "p_real": 0.2, "offset_s": 0.5,
+         "offset_ok": True},
+        {"kind": "shifted", "video": "b", "label": 0, "p_real": 0.6, "offset_s": 0.0,
+         "offset_ok": False},
+        {"kind": "swapped", "video": "a", "label": 0, "p_real": 0.1},
+        {"kind": "swapped", "video": "b", "label": 0, "p_real": 0.3},
     ]
     m = summarize(rows, clips=2)
     assert m["balanced_accuracy"] == pytest.approx(0.5 * (1 / 2 + 3 / 4))
@@ -72,6 +76,8 @@ def test_summary_metrics():
     assert m["auc"] == pytest.approx(roc_auc([1, 1, 0, 0, 0, 0], [0.9, 0.4, 0.2, 0.6, 0.1, 0.3]))
     assert roc_auc([1, 0, 1, 0], [0.8, 0.2, 0.7, 0.7]) == pytest.approx(0.875)  # tie counts half
     assert np.isnan(roc_auc([1, 1], [0.2, 0.3]))
+    # Within a clip: a beats both its fakes; b beats its swap (0.3) but not its shift (0.6).
+    assert m["within_clip"] == pytest.approx(3 / 4)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +104,7 @@ def test_evaluate_reports_unreadable_clips_and_is_deterministic(clips_dir):
     second = evaluate("onset_sync_baseline", [clips_dir])
     assert second.pairs == first.pairs
     assert set(first.results_columns()) == {"real_balanced_accuracy", "real_auc",
-                                            "real_offset_ok", "real_clips"}
+                                            "real_within_clip", "real_offset_ok", "real_clips"}
 
 
 def test_no_readable_clip_is_an_error_naming_the_folder(tmp_path):
