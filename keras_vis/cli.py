@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from keras_vis.errors import KerasVisError
-from keras_vis.invocation import BACKENDS, select_backend
+from keras_vis.invocation import BACKENDS, calm_progress_in_logs, select_backend
 
 # Each name is a module keras_vis.commands.<name> with `register(subparsers, parents)`.
 COMMANDS = (
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    calm_progress_in_logs()
     try:
         select_backend(getattr(args, "backend", None))
         return int(args.func(args) or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from keras_vis import invocation
@@ -35,3 +36,28 @@ def test_jax_compilation_cache_goes_under_the_user_cache_unless_set(monkeypatch,
     monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/somewhere/else")
     invocation.use_compilation_cache()
     assert os.environ["JAX_COMPILATION_CACHE_DIR"] == "/somewhere/else"
+
+
+def test_progress_bars_redraw_rarely_when_logged_to_a_file(monkeypatch, tmp_path):
+    import io
+
+    from keras_vis.invocation import calm_progress_in_logs
+
+    monkeypatch.delenv("TQDM_MININTERVAL", raising=False)
+    calm_progress_in_logs(io.StringIO())  # not a terminal
+    assert os.environ["TQDM_MININTERVAL"] == "30"
+
+    from tqdm import tqdm
+
+    assert tqdm(total=1, file=io.StringIO()).mininterval == 30.0  # tqdm reads it
+    monkeypatch.setenv("TQDM_MININTERVAL", "2")
+    calm_progress_in_logs(io.StringIO())
+    assert os.environ["TQDM_MININTERVAL"] == "2"  # a user's own setting wins
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("TQDM_MININTERVAL")
+    calm_progress_in_logs(Terminal())
+    assert "TQDM_MININTERVAL" not in os.environ
