@@ -387,9 +387,14 @@ def _score_pairs(model, frames, waveform, *, starts, window_index, audio_starts,
                  batch_size, progress) -> np.ndarray:
     """p_real for each pair (window ``starts[window_index[i]]``, audio from ``audio_starts[i]``).
 
-    A zoo model's video encoder runs once per window and only the audio encoder and fusion
-    head per (window, offset) pair: the same numbers, a fraction of the work. Every batch has the same shape (the last one is padded by repeating its first
-    item) so a compiled predict function is traced once.
+    A zoo model is scored through its named parts (``zoo.layers.parts``): the video encoder once
+    per window, the audio encoder once per distinct audio window, and only the small fusion head
+    once per (window, offset) pair. Windows slide by whole frames and candidate offsets are
+    whole frames apart, so most pairs share their audio window with another pair (a 10 s clip
+    at 15 fps: about 480 pairs, under 200 distinct audio windows). The numbers are the whole
+    model's; a model without parts is scored whole. Every batch has the same shape (the last
+    one is padded by repeating its first item), so each compiled predict function is traced
+    once.
     """
     frame_offsets = np.arange(clip.frames)
     sample_offsets = np.arange(clip.samples)
@@ -398,28 +403,36 @@ def _score_pairs(model, frames, waveform, *, starts, window_index, audio_starts,
     def video_at(windows):
         return frames[starts[windows][:, None] + frame_offsets]
 
-    def audio_at(pairs):
-        return waveform[audio_starts[pairs][:, None] + sample_offsets]
+    def audio_from(first_samples):
+        return waveform[first_samples[:, None] + sample_offsets]
 
-    branches = split_video_branch(model)
-    steps = math.ceil(len(window_index) / batch_size)
-    if branches is not None:
-        steps += math.ceil(len(starts) / batch_size)
-    with tqdm(total=steps, desc="scoring", disable=not progress) as bar:
-        if branches is None:
+    found = model_parts(model)
+    if found is None:
+        steps = math.ceil(len(window_index) / batch_size)
+        with tqdm(total=steps, desc="scoring", disable=not progress) as bar:
             return _batched(
                 lambda pairs: model.predict_on_batch(
-                    {"video": video_at(window_index[pairs]), "audio": audio_at(pairs)}
+                    {"video": video_at(window_index[pairs]), "audio": audio_from(audio_starts[pairs])}
                 ),
                 len(window_index), batch_size, bar,
             )[0].astype("float64").reshape(-1)
-        video_encoder, rest = branches
-        (features,) = _batched(
+    video_encoder, audio_encoder, fusion_head = found
+    distinct, audio_index = np.unique(audio_starts, return_inverse=True)
+    audio_index = audio_index.reshape(-1)
+    steps = sum(math.ceil(n / batch_size) for n in (len(starts), len(distinct), len(window_index)))
+    with tqdm(total=steps, desc="scoring", disable=not progress) as bar:
+        (video_features,) = _batched(
             lambda windows: video_encoder.predict_on_batch(video_at(windows)),
             len(starts), batch_size, bar,
         )
+        (audio_features,) = _batched(
+            lambda chosen: audio_encoder.predict_on_batch(audio_from(distinct[chosen])),
+            len(distinct), batch_size, bar,
+        )
         return _batched(
-            lambda pairs: rest.predict_on_batch([features[window_index[pairs]], audio_at(pairs)]),
+            lambda pairs: fusion_head.predict_on_batch(
+                [video_features[window_index[pairs]], audio_features[audio_index[pairs]]]
+            ),
             len(window_index), batch_size, bar,
         )[0].astype("float64").reshape(-1)
 
@@ -441,24 +454,12 @@ def _batched(run, total: int, batch_size: int, bar) -> list[np.ndarray]:
     return [np.concatenate(parts) for parts in zip(*chunks)]
 
 
-@functools.lru_cache(maxsize=4)
-def split_video_branch(model):
-    """``(video_encoder, rest)`` with ``rest([video_encoder(video), audio]) == model(...)``,
-    from the model's named parts (``zoo.layers.parts``); ``None`` for a model without them
-    (it is then scored whole). Cached per model, so the traced predict functions are reused."""
-    import keras
-
+def model_parts(model):
+    """``(video_encoder, audio_encoder, fusion_head)`` of a zoo model, ``None`` for a model
+    without them (it is then scored whole)."""
     from zoo.layers.parts import parts
 
-    found = parts(model)
-    if found is None:
-        return None
-    video_encoder, audio_encoder, fusion_head = found
-    features = keras.Input(shape=video_encoder.output.shape[1:], name="video_features")
-    audio = keras.Input(shape=audio_encoder.input.shape[1:], name="audio")
-    rest = keras.Model([features, audio], fusion_head([features, audio_encoder(audio)]),
-                       name=f"{model.name}_rest")
-    return video_encoder, rest
+    return parts(model)
 
 
 def _best_offset(grid, offset_scores, fps: float) -> tuple[int, float]:

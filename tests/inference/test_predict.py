@@ -22,6 +22,7 @@ from keras_vis.inference.predict import (
     predict,
 )
 from tests.media import event_sound, write_video
+import zoo
 from zoo.clip import clip_preset
 
 TINY = clip_preset("tiny")
@@ -118,16 +119,15 @@ def test_batching_gives_the_same_scores_as_one_by_one(model_path, media):
     assert batched.model.startswith("keras.Model:")
 
 
-@pytest.mark.parametrize("name", ["resnet_gru_fusion", "siamese_fusion", "temporal_conv_fusion"])
-def test_video_branch_once_per_window_gives_the_whole_model_scores(name, media, monkeypatch):
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_scoring_by_parts_gives_the_whole_model_scores(name, media, monkeypatch):
     module = importlib.import_module("keras_vis.inference.predict")
-    import zoo
-
     model = zoo.build(name, "tiny")
-    assert module.split_video_branch(model) is not None
-    grid = [-0.2, 0.0, 0.3]
+    assert module.model_parts(model) is not None
+    # Offsets whole frames apart (tiny: 10 fps), so pairs share audio windows, and one that is not.
+    grid = [-0.2, 0.0, 0.1, 0.3, 0.35]
     split = predict(media["video"], model=model, offsets=grid, batch_size=16)
-    monkeypatch.setattr(module, "split_video_branch", lambda model: None)
+    monkeypatch.setattr(module, "model_parts", lambda model: None)
     whole = predict(media["video"], model=model, offsets=grid, batch_size=16)
     np.testing.assert_allclose(split.window_scores, whole.window_scores, atol=1e-5)
     np.testing.assert_allclose(split.offset_scores, whole.offset_scores, atol=1e-5)
