@@ -30,7 +30,6 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -114,21 +113,18 @@ def queued_rate(dataset, batches: int, rounds: int = 1) -> float:
 
 
 def baseline_rate(revision: str, args: argparse.Namespace) -> dict:
-    """(c) with the code of ``revision``: exported by ``git archive``, timed in a subprocess."""
-    with tempfile.TemporaryDirectory(prefix="keras-vis-baseline-") as folder:
-        archive = Path(folder) / "code.tar"
-        with archive.open("wb") as stream:
-            done = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "keras_vis", "zoo"],
-                                  stdout=stream, stderr=subprocess.PIPE, text=False)
-        if done.returncode != 0:
-            return {"error": done.stderr.decode().strip() or f"git archive {revision} failed"}
-        with tarfile.open(archive) as tar:
-            tar.extractall(folder, filter="data")
-        command = [sys.executable, __file__, "--rate-only", "--code", folder,
-                   "--recordings", str(args.recordings), "--seconds", str(args.seconds),
-                   "--out", args.out, "--batch", str(args.batch), "--batches", str(args.batches),
-                   "--rounds", str(args.rounds)]
-        done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
+    """(c) with the code of ``revision`` (``benchmarks/revision.py``), timed in a subprocess."""
+    from revision import exported_code
+
+    try:
+        with exported_code(revision) as folder:
+            command = [sys.executable, __file__, "--rate-only", "--code", str(folder),
+                       "--recordings", str(args.recordings), "--seconds", str(args.seconds),
+                       "--out", args.out, "--batch", str(args.batch), "--batches",
+                       str(args.batches), "--rounds", str(args.rounds)]
+            done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
+    except RuntimeError as error:
+        return {"error": str(error)}
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
         return {"error": lines[-1] if lines else f"exit status {done.returncode}"}

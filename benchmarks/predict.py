@@ -8,17 +8,21 @@ Two tables, each backend in its own processes (the backend is fixed when keras i
 - inside one process: import, model load, the first call (tracing/compiling) and warm calls,
   and the warm real-time factor (seconds of recording scored per second), which is what a
   folder of clips scored in one process (``predict DIR``) gets.
+``--baseline REV`` adds the same rows for the code of git revision REV (its ``keras_vis`` and
+``zoo``, default checkpoint included), timed in the same run.
 
 The model is the shipped default checkpoint when present, else an untrained
 ``resnet_gru_fusion`` tiny model (the table says which: the cost is the same, only the scores
 differ).
 
     python benchmarks/predict.py [--backends tensorflow jax torch] [--seconds 10] [--repeats 3]
+                                 [--baseline REV]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -29,7 +33,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# After $PYTHONPATH, so a child timing another revision's code (``--baseline``) imports that.
+sys.path.append(str(ROOT))
 
 BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -79,6 +84,8 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also time the code of this git revision, in the same run")
     parser.add_argument("--child", nargs=3, metavar=("MODEL", "VIDEO", "AUDIO"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -103,50 +110,68 @@ def main() -> None:
         print(f"model: {which}; recording: {args.seconds:g} s synthetic; "
               f"{os.cpu_count()} cpu cores")
         print()
-        print("| backend | whole process s (best of repeats) | import s | load s "
+        print("| code | backend | whole process s (best of repeats) | import s | load s "
               "| first predict s | warm predict s | warm x real time |")
-        print("|---|---|---|---|---|---|---|")
-        for backend in args.backends:
-            # JAX: first with an empty compilation cache, then with the one that run left.
-            for fresh in ((True, False) if backend == "jax" else (False,)):
-                cache = tmp / "jax-cache"
-                wall = [whole_process(backend, video, audio, cache, fresh)
-                        for _ in range(args.repeats)]
-                if fresh:
-                    shutil.rmtree(cache, ignore_errors=True)
-                row = inside(backend, model, video, audio, cache, args.repeats)
-                name = backend + {True: " (empty cache)", False: " (warm cache)"}[fresh] \
-                    if backend == "jax" else backend
-                if row is None:
-                    print(f"| {name} | {min(wall):.2f} | failed | | | | |")
-                    continue
-                print(f"| {name} | {min(wall):.2f} | {row['import_s']:.2f} | {row['load_s']:.2f} "
-                      f"| {row['first_s']:.2f} | {row['warm_s']:.2f} "
-                      f"| {args.seconds / row['warm_s']:.0f} |")
+        print("|---|---|---|---|---|---|---|---|")
+        codes = [("working tree", ROOT, model)]
+        with contextlib.ExitStack() as stack:
+            if args.baseline:
+                from revision import exported_code
 
-def _env(backend: str, cache: Path) -> dict:
-    return {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT),
+                folder = stack.enter_context(exported_code(args.baseline))
+                # Its own shipped model when it has one: the before of a new default too.
+                theirs = folder / model.relative_to(ROOT) if model.is_relative_to(ROOT) else model
+                codes.append((args.baseline, folder, theirs if theirs.is_file() else model))
+            for backend in args.backends:
+                for label, code, chosen in codes:
+                    print_rows(label, backend, code, chosen, video, audio, tmp, args)
+
+
+def print_rows(label: str, backend: str, code: Path, model: Path, video: Path, audio: Path,
+               tmp: Path, args: argparse.Namespace) -> None:
+    """The table's rows for one backend and one version of the code."""
+    # JAX: first with an empty compilation cache, then with the one that run left.
+    for fresh in ((True, False) if backend == "jax" else (False,)):
+        cache = tmp / "jax-cache"
+        wall = [whole_process(backend, video, audio, cache, fresh, code)
+                for _ in range(args.repeats)]
+        if fresh:
+            shutil.rmtree(cache, ignore_errors=True)
+        row = inside(backend, model, video, audio, cache, args.repeats, code)
+        name = backend + {True: " (empty cache)", False: " (warm cache)"}[fresh] \
+            if backend == "jax" else backend
+        if row is None:
+            print(f"| {label} | {name} | {min(wall):.2f} | failed | | | | |")
+            continue
+        print(f"| {label} | {name} | {min(wall):.2f} | {row['import_s']:.2f} "
+              f"| {row['load_s']:.2f} | {row['first_s']:.2f} | {row['warm_s']:.2f} "
+              f"| {args.seconds / row['warm_s']:.0f} |", flush=True)
+
+
+def _env(backend: str, cache: Path, code: Path = ROOT) -> dict:
+    return {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(code),
             "JAX_COMPILATION_CACHE_DIR": str(cache), "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def whole_process(backend: str, video: Path, audio: Path, cache: Path, fresh: bool) -> float:
+def whole_process(backend: str, video: Path, audio: Path, cache: Path, fresh: bool,
+                  code: Path = ROOT) -> float:
     """Wall seconds of ``python -m keras_vis predict`` (``fresh``: an empty JAX cache first)."""
     if fresh:
         shutil.rmtree(cache, ignore_errors=True)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "keras_vis", "predict", str(video), "--audio", str(audio),
-                    "--backend", backend], env=_env(backend, cache), cwd=ROOT, check=True,
+                    "--backend", backend], env=_env(backend, cache, code), cwd=code, check=True,
                    capture_output=True)
     return time.perf_counter() - start
 
 
 def inside(backend: str, model: Path, video: Path, audio: Path, cache: Path,
-           repeats: int) -> dict | None:
+           repeats: int, code: Path = ROOT) -> dict | None:
     """The in-process breakdown (one process, after the whole-process runs)."""
     done = subprocess.run(
         [sys.executable, __file__, "--repeats", str(repeats),
          "--child", str(model), str(video), str(audio)],
-        env=_env(backend, cache), cwd=ROOT, capture_output=True, text=True,
+        env=_env(backend, cache, code), cwd=code, capture_output=True, text=True,
     )
     if done.returncode != 0:
         return None
