@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend",
         choices=BACKENDS,
         default=argparse.SUPPRESS,
-        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
+        help="Keras backend (default: $KERAS_BACKEND, else tensorflow; predict: else jax)",
     )
     parser = argparse.ArgumentParser(
         prog="python -m keras_vis",
@@ -50,11 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    calm_progress_in_logs()  # before the command modules import tqdm, which reads it then
     parser = build_parser()
     args = parser.parse_args(argv)
-    calm_progress_in_logs()
     try:
-        select_backend(getattr(args, "backend", None))
+        select_backend(getattr(args, "backend", None),
+                       default=getattr(args, "default_backend", "tensorflow"))
         return int(args.func(args) or 0)
     except KerasVisError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -12,15 +12,16 @@ from keras_vis.errors import KerasVisError
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
-def select_backend(name: str | None) -> str:
-    """Set KERAS_BACKEND before keras is imported; returns the backend in force."""
+def select_backend(name: str | None, default: str = "tensorflow") -> str:
+    """Set KERAS_BACKEND before keras is imported; returns the backend in force: ``name``,
+    else ``$KERAS_BACKEND``, else ``default`` (a command's own choice, e.g. predict's)."""
     if name:
         if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") != name:
             raise KerasVisError(
                 f"--backend {name}: keras is already imported with another backend"
             )
         os.environ["KERAS_BACKEND"] = name
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("KERAS_BACKEND", default)
     use_compilation_cache()
     # TensorFlow's C++ start-up chatter (no GPU found, CPU features) is noise on a CPU machine.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -45,7 +46,8 @@ def use_compilation_cache() -> None:
 
 def calm_progress_in_logs(stream=None) -> None:
     """When progress goes to a log file rather than a terminal, redraw bars every 30 s instead
-    of ten times a second (tqdm reads ``TQDM_MININTERVAL``; a value already set wins).
+    of ten times a second (``TQDM_MININTERVAL``; a value already set wins). tqdm reads it when
+    it is first imported, so this runs first thing in ``keras_vis.cli.main``.
 
     Each redraw is a line in a file: a 3 min cache build wrote thousands of them into a run's
     log, burying the few lines a reader wants.

@@ -23,6 +23,18 @@ def test_select_backend_defaults_to_tensorflow(monkeypatch):
     assert invocation.select_backend(None) == "tensorflow"
 
 
+def test_predict_defaults_to_jax_but_the_user_choice_wins(monkeypatch):
+    from keras_vis.cli import build_parser
+
+    args = build_parser().parse_args(["predict", "clip.mp4"])
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    assert invocation.select_backend(None, default=args.default_backend) == "jax"
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    assert invocation.select_backend(None, default=args.default_backend) == "torch"
+    assert invocation.select_backend("tensorflow", default=args.default_backend) == "tensorflow"
+    assert not hasattr(build_parser().parse_args(["models"]), "default_backend")
+
+
 def test_jax_compilation_cache_goes_under_the_user_cache_unless_set(monkeypatch, tmp_path):
     for name in ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS",
                  "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"):
@@ -38,18 +50,15 @@ def test_jax_compilation_cache_goes_under_the_user_cache_unless_set(monkeypatch,
     assert os.environ["JAX_COMPILATION_CACHE_DIR"] == "/somewhere/else"
 
 
-def test_progress_bars_redraw_rarely_when_logged_to_a_file(monkeypatch, tmp_path):
+def test_progress_bars_redraw_rarely_when_logged_to_a_file(monkeypatch):
     import io
+    import subprocess
 
     from keras_vis.invocation import calm_progress_in_logs
 
     monkeypatch.delenv("TQDM_MININTERVAL", raising=False)
     calm_progress_in_logs(io.StringIO())  # not a terminal
     assert os.environ["TQDM_MININTERVAL"] == "30"
-
-    from tqdm import tqdm
-
-    assert tqdm(total=1, file=io.StringIO()).mininterval == 30.0  # tqdm reads it
     monkeypatch.setenv("TQDM_MININTERVAL", "2")
     calm_progress_in_logs(io.StringIO())
     assert os.environ["TQDM_MININTERVAL"] == "2"  # a user's own setting wins
@@ -61,3 +70,14 @@ def test_progress_bars_redraw_rarely_when_logged_to_a_file(monkeypatch, tmp_path
     monkeypatch.delenv("TQDM_MININTERVAL")
     calm_progress_in_logs(Terminal())
     assert "TQDM_MININTERVAL" not in os.environ
+
+    # The command line sets it before any command module imports tqdm (which reads it then).
+    code = ("import io\nfrom keras_vis import cli\ntry:\n    cli.main(['--help'])\n"
+            "except SystemExit:\n    pass\nfrom tqdm import tqdm\n"
+            "print(tqdm(total=1, file=io.StringIO()).mininterval)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if k != "TQDM_MININTERVAL"},
+                          check=True)
+    assert done.stdout.strip().splitlines()[-1] == "30.0"
+
+
