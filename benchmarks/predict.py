@@ -35,8 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # After $PYTHONPATH, so a child timing another revision's code (``--baseline``) imports that.
 sys.path.append(str(ROOT))
+from keras_vis.invocation import BACKENDS  # noqa: E402  (no keras)
 
-BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def child(model: str, video: str, audio: str, repeats: int) -> None:

@@ -31,8 +31,10 @@ import time
 import traceback
 from pathlib import Path
 
-BACKENDS = ("tensorflow", "jax", "torch")
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # also run as a script, in a subprocess per backend
+    sys.path.insert(0, str(ROOT))
+from keras_vis.invocation import BACKENDS  # noqa: E402
 BATCH = 4
 FIT_EPOCHS = 4
 # Same backend: the same kernels run, so predictions must match to float32 rounding.
