@@ -27,6 +27,8 @@ def test_predict_defaults_to_jax_but_the_user_choice_wins(monkeypatch):
     from keras_vis.cli import build_parser
 
     args = build_parser().parse_args(["predict", "clip.mp4"])
+    # As in a fresh process: keras not imported yet (other tests in this one may have).
+    monkeypatch.delitem(sys.modules, "keras", raising=False)
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     assert invocation.select_backend(None, default=args.default_backend) == "jax"
     monkeypatch.setenv("KERAS_BACKEND", "torch")
