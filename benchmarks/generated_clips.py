@@ -7,8 +7,12 @@ with ``keras_vis.evaluate`` (aligned, shifted +-0.5 / +-1 s, swapped), next to t
 when ``--clips`` is given. The learning-free ``onset_sync_baseline`` at the model's preset is the
 reference, scored on the same folders in the same run. One table.
 
+``--mono`` adds each generated family once more with its sound downmixed to the same signal in
+both channels, as most real clips carry it (12 of the 16 in ``../shared/data/real-clips``), while
+the generator always writes a stereo field: is the gap there?
+
     python benchmarks/generated_clips.py [--model default] [--recordings 8] [--seconds 10]
-                                         [--clips ../shared/data/real-clips]
+                                         [--clips ../shared/data/real-clips] [--mono]
 """
 
 from __future__ import annotations
@@ -27,12 +31,15 @@ sys.path.insert(0, str(ROOT))
 FAMILIES = (("v2", 9301), ("v2-outdoor", 9401))
 
 
-def mux(video: Path, wav: Path, out: Path) -> None:
-    """``video`` (no sound) and ``wav`` as one mp4 (H.264 + AAC), frame for frame."""
+def mux(video: Path, wav: Path, out: Path, mono: bool = False) -> None:
+    """``video`` (no sound) and ``wav`` as one mp4 (H.264 + AAC), frame for frame; ``mono``:
+    both channels carry the mean of the channels."""
     import av
     import soundfile
 
     audio, rate = soundfile.read(wav, dtype="float32", always_2d=True)
+    if mono:
+        audio = np.repeat(audio.mean(axis=1, keepdims=True), audio.shape[1], axis=1)
     with av.open(str(video)) as source, av.open(str(out), "w") as target:
         stream = source.streams.video[0]
         vout = target.add_stream("libx264", rate=stream.average_rate)
@@ -52,16 +59,22 @@ def mux(video: Path, wav: Path, out: Path) -> None:
         target.mux(aout.encode())
 
 
-def generated_folder(root: Path, style: str, seed: int, recordings: int, seconds: float) -> Path:
-    """``recordings`` of ``style`` as videos with their own sound, in ``root/style``."""
+def generated_folders(root: Path, style: str, seed: int, recordings: int, seconds: float,
+                      mono: bool) -> list[Path]:
+    """``recordings`` of ``style`` as videos with their own sound, in ``root/style``, and with
+    ``mono`` the same downmixed in ``root/style-mono``."""
     from keras_vis.data.synthetic import generate
 
-    raw, clips = root / f"{style}-raw", root / style
+    raw = root / f"{style}-raw"
     generate(raw, recordings=recordings, seconds=seconds, seed=seed, style=style, quiet=True)
-    clips.mkdir()
-    for video in sorted(raw.glob("*_mic.mp4")):
-        mux(video, video.with_suffix(".wav"), clips / video.name)
-    return clips
+    folders = []
+    for downmix in (False, True) if mono else (False,):
+        clips = root / (f"{style}-mono" if downmix else style)
+        clips.mkdir()
+        for video in sorted(raw.glob("*_mic.mp4")):
+            mux(video, video.with_suffix(".wav"), clips / video.name, mono=downmix)
+        folders.append(clips)
+    return folders
 
 
 def main() -> None:
@@ -71,6 +84,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clips", action="append", default=[],
                         help="a folder of real videos with their own sound (repeatable)")
+    parser.add_argument("--mono", action="store_true",
+                        help="also score each generated family with its sound downmixed to mono")
     args = parser.parse_args()
 
     import zoo
@@ -85,9 +100,10 @@ def main() -> None:
         sys.exit(f"no onset_sync_baseline preset has the clip of {name} ({clip.key()})")
     reference = matching[0]
     with tempfile.TemporaryDirectory(prefix="keras-vis-generated-") as tmp:
-        folders = [(f"generated {style} (seeds {seed}+)",
-                    generated_folder(Path(tmp), style, seed, args.recordings, args.seconds))
-                   for style, seed in FAMILIES]
+        folders = [(f"generated {folder.name} (seeds {seed}+)", folder)
+                   for style, seed in FAMILIES
+                   for folder in generated_folders(Path(tmp), style, seed, args.recordings,
+                                                   args.seconds, args.mono)]
         folders += [(f"real: {folder}", Path(folder)) for folder in args.clips]
         print(f"{args.recordings} recordings of {args.seconds:g} s per generated family; "
               f"model {name}; reference onset_sync_baseline:{reference}")
