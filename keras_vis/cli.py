@@ -11,7 +11,8 @@ import importlib
 import sys
 
 from keras_vis.errors import KerasVisError
-from keras_vis.invocation import BACKENDS, calm_progress_in_logs, select_backend
+from keras_vis.invocation import (BACKENDS, DEFAULT_BACKEND, calm_progress_in_logs,
+                                  select_backend)
 
 # Each name is a module keras_vis.commands.<name> with `register(subparsers, parents)`.
 COMMANDS = (
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         select_backend(getattr(args, "backend", None),
-                       default=getattr(args, "default_backend", "tensorflow"))
+                       default=getattr(args, "default_backend", DEFAULT_BACKEND))
         return int(args.func(args) or 0)
     except KerasVisError as error:
         print(f"error: {error}", file=sys.stderr)

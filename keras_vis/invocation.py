@@ -10,9 +10,11 @@ import sys
 from keras_vis.errors import KerasVisError
 
 BACKENDS = ("tensorflow", "jax", "torch")
+# Where neither --backend nor $KERAS_BACKEND says (a command may name its own, as predict does).
+DEFAULT_BACKEND = "tensorflow"
 
 
-def select_backend(name: str | None, default: str = "tensorflow") -> str:
+def select_backend(name: str | None, default: str = DEFAULT_BACKEND) -> str:
     """Set KERAS_BACKEND before keras is imported; returns the backend in force: ``name``,
     else ``$KERAS_BACKEND``, else ``default`` (a command's own choice, e.g. predict's)."""
     if name:
