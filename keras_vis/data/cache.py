@@ -34,7 +34,7 @@ from keras_vis.errors import DataError
 from zoo.clip import ClipSpec
 
 CACHE_ENV = "KERAS_VIS_CACHE"
-MANIFEST_VERSION = 2  # 2: arrays carry a CRC-32
+MANIFEST_VERSION = 3  # 2: arrays carry a CRC-32; 3: audio resampled with soxr
 
 
 def default_cache_dir() -> Path:

@@ -293,17 +293,17 @@ def read_audio(path: str | Path, sample_rate: int, channels: int = 2) -> np.ndar
     """Read audio as float32 ``(samples, channels)`` at ``sample_rate``.
 
     Accepts a wav (or anything soundfile reads) or the audio track of a video container.
-    Resampling uses ``scipy.signal.resample_poly`` with the exact rational ratio. For
-    ``channels=2`` mono is duplicated and only the first two of more channels are kept;
-    ``channels=1`` averages the channels. Raises DataError when there is no audio.
+    Resampling uses soxr's high-quality preset (flat to about 0.91 of the new Nyquist
+    frequency, nothing folded back from above it); soxr imports in milliseconds, where
+    ``scipy.signal`` took 0.4 s of a 3 s ``predict`` process. For ``channels=2`` mono is
+    duplicated and only the first two of more channels are kept; ``channels=1`` averages the
+    channels. Raises DataError when there is no audio.
 
     Example:
     >>> audio = read_audio("2015-02-16-16-49-06_mic.wav", sample_rate=16000)  # doctest: +SKIP
     >>> audio.dtype, audio.shape[1]
     (dtype('float32'), 2)
     """
-    from scipy.signal import resample_poly
-
     path = Path(path)
     if channels not in (1, 2):
         raise ValueError(f"channels must be 1 or 2, got {channels}")
@@ -317,6 +317,8 @@ def read_audio(path: str | Path, sample_rate: int, channels: int = 2) -> np.ndar
     else:
         audio = audio[:, :2]
     if rate != sample_rate:
-        ratio = Fraction(int(sample_rate), int(rate))
-        audio = resample_poly(audio, ratio.numerator, ratio.denominator, axis=0)
+        import soxr
+
+        audio = soxr.resample(np.ascontiguousarray(audio), int(rate), int(sample_rate),
+                              quality="HQ")
     return np.ascontiguousarray(audio, dtype=np.float32)
