@@ -89,6 +89,19 @@ def test_read_audio_resamples_wav_and_duplicates_mono(tmp_path):
     assert audio.shape == (16000, 2) and audio.dtype == np.float32
 
 
+def test_read_audio_resampling_keeps_the_band_and_removes_what_would_fold_back(tmp_path):
+    # 96 kHz -> 16 kHz: a 1 kHz tone keeps its level; a 12 kHz tone (above the new 8 kHz
+    # Nyquist frequency) must not come back folded to 4 kHz.
+    rate = 96000
+    t = np.arange(rate) / rate
+    for freq, expected_rms in ((1000.0, 0.5 / np.sqrt(2)), (12000.0, 0.0)):
+        path = tmp_path / f"tone{int(freq)}.wav"
+        soundfile.write(str(path), (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32), rate,
+                        subtype="FLOAT")
+        audio = read_audio(path, 16000)[1000:-1000, 0]
+        assert abs(np.sqrt(np.mean(audio ** 2)) - expected_rms) < 0.01
+
+
 def test_read_audio_keeps_first_two_of_many_channels(tmp_path):
     path = tmp_path / "four.wav"
     data = np.tile(np.float32([0.1, 0.2, 0.3, 0.4]), (4410, 1))

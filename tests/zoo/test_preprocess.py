@@ -35,3 +35,16 @@ def test_lag_sync_fusion_clip_input_norm_builds_and_rejects_unknown_norms():
                                         model.get_layer("video_encoder").layers}
     with pytest.raises(ValueError, match="input_norm must be one of"):
         zoo.build("lag_sync_fusion", "tiny", input_norm="batch")
+
+
+def test_stereo_log_mel_window_is_scipys_periodic_hann():
+    """The window is given as numbers (no scipy at run time); they are the ones Keras' named
+    ``"hann"`` window had, so checkpoints trained before score the same."""
+    import scipy.signal
+
+    from zoo.layers.preprocess import StereoLogMel
+
+    for fft_length in (256, 512):
+        layer = StereoLogMel(16000, frames=8, hop_length=160, fft_length=fft_length)
+        expected = scipy.signal.get_window("hann", fft_length).astype("float32")
+        np.testing.assert_array_equal(layer._window, expected)
