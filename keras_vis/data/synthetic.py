@@ -27,7 +27,8 @@ task alone:
 That is generator version 1 (styles ``studio`` and ``outdoor``, kept as they are so that
 results on them reproduce). Version 2 (``keras_vis.data.synthetic_v2``; styles ``v2``,
 ``v2-indoor``, ``v2-tabletop``, ``v2-outdoor``) randomises everything but the physics of a
-contact; ``v2`` mixes the v2 families except v2-outdoor, held out. ``generate`` writes
+contact; ``v2`` mixes the v2 families except v2-outdoor, held out; ``v2-photo`` is ``v2`` with
+half the surfaces cut from real photographs. ``generate`` writes
 ``manifest.json`` beside the recordings: what made them (``read_manifest``).
 """
 
@@ -52,7 +53,7 @@ VIDEO_RATE = Fraction(30000, 1001)
 REACTION_S = 0.3  # how long the visible reaction to a contact lasts
 SAMPLE_RATE = 96000
 # Version 1 styles first: their position in this tuple seeds their recordings.
-STYLES = ("studio", "outdoor", "v2", "v2-indoor", "v2-tabletop", "v2-outdoor")
+STYLES = ("studio", "outdoor", "v2", "v2-indoor", "v2-tabletop", "v2-outdoor", "v2-photo")
 MANIFEST = "manifest.json"
 DEFAULT_SIZE = (256, 456)
 

@@ -16,6 +16,9 @@ Style families (``FAMILIES``) differ in scene layout, materials and sound:
   shade; wind, birds, traffic, almost no reverb.
 - ``v2`` mixes the families except ``HELD_OUT`` (v2-outdoor), kept for out-of-distribution
   tests.
+- ``v2-photo`` is ``v2`` with ``PHOTO_RATE`` of the surfaces and backdrops cut from real
+  photographs (those scikit-image ships: brick, grass, gravel, text on paper, a cat, coffee,
+  coins...), rescaled, turned and tinted: picture statistics no procedure makes.
 
 Per recording: frame rate (15-30 fps), frame size (heights and aspect ratios up to the size
 asked for), H.264 quality (crf 16-40), shutter (motion blur from sub-frame positions of the
@@ -29,6 +32,8 @@ sound. Version 1's ring marks ``RING_RATE`` of the contacts.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import importlib.util
 import math
 from fractions import Fraction
 from pathlib import Path
@@ -42,6 +47,7 @@ import soundfile
 from scipy.signal import butter, lfilter, oaconvolve, resample_poly, sosfilt
 
 from keras_vis.data.synthetic import MATERIALS, SAMPLE_RATE, _pan, _quantile_sampler
+from keras_vis.errors import DataError
 
 AUDIO_RATE = SAMPLE_RATE // 2  # sounds are made at this rate, written at SAMPLE_RATE
 FRAME_RATES = (Fraction(15), Fraction(20), Fraction(24000, 1001), Fraction(25),
@@ -87,8 +93,14 @@ FAMILIES = {
 HELD_OUT = "v2-outdoor"
 STYLE_FAMILIES = {
     "v2": tuple(name for name in FAMILIES if name != HELD_OUT),
+    "v2-photo": tuple(name for name in FAMILIES if name != HELD_OUT),
     **{name: (name,) for name in FAMILIES},
 }
+PHOTO_RATE = 0.5  # style v2-photo: the share of regions whose look is a photograph
+# Photographs in scikit-image's package data (shipped in its wheel, nothing downloaded).
+PHOTOS = ("brick.png", "grass.png", "gravel.png", "text.png", "coffee.png", "chelsea.png",
+          "astronaut.png", "rocket.jpg", "camera.png", "coins.png", "moon.png",
+          "motorcycle_left.png", "clock_motion.png")
 # Materials light enough to slide when struck, when they are an object on something else.
 LIGHT = ("plastic", "paper", "plastic-bag", "ceramic", "glass", "metal")
 
@@ -330,6 +342,50 @@ def _look(rng, name: str, shape, px: float) -> np.ndarray:
     return (grey + (img - grey) * np.float32(rng.uniform(0.45, 1.0))).astype(np.float32, copy=False)
 
 
+@functools.lru_cache(maxsize=1)
+def _photos() -> tuple[np.ndarray, ...]:
+    """scikit-image's shipped photographs as float32 RGB (read with cv2: no skimage import)."""
+    spec = importlib.util.find_spec("skimage")
+    folder = Path(spec.origin).parent / "data" if spec and spec.origin else None
+    paths = [folder / name for name in PHOTOS] if folder else []
+    missing = [p.name for p in paths if not p.is_file()]
+    if not paths or missing:
+        raise DataError(
+            "style v2-photo cuts surfaces from the photographs scikit-image ships "
+            f"({', '.join(missing) or 'package not installed'}): pip install scikit-image"
+        )
+    return tuple(cv2.cvtColor(cv2.imread(str(p), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+                 .astype(np.float32) for p in paths)
+
+
+def _photo_look(rng, name: str, shape, px: float) -> np.ndarray:
+    """A float32 RGB crop (0-255) of a photograph, ``shape`` = (h, w): at a random zoom, turned
+    and mirrored, tinted part of the way towards the material's colour."""
+    photos = _photos()
+    photo = photos[int(rng.integers(len(photos)))]
+    zoom = rng.uniform(0.35, 1.6) * px
+    photo = cv2.resize(photo, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_AREA if zoom < 1
+                       else cv2.INTER_LINEAR)
+    photo = np.rot90(photo, int(rng.integers(4)))
+    if rng.random() < 0.5:
+        photo = photo[:, ::-1]
+    h, w = shape
+    # Mirror-tile a photograph smaller than the region (seams mirror, so they do not jump).
+    grow_y, grow_x = max(0, h - photo.shape[0]), max(0, w - photo.shape[1])
+    if grow_y or grow_x:
+        photo = cv2.copyMakeBorder(np.ascontiguousarray(photo), 0, grow_y, 0, grow_x,
+                                   cv2.BORDER_REFLECT)
+    y0 = int(rng.integers(photo.shape[0] - h + 1))
+    x0 = int(rng.integers(photo.shape[1] - w + 1))
+    img = np.array(photo[y0 : y0 + h, x0 : x0 + w], dtype=np.float32)
+    mean = img.reshape(-1, 3).mean(0) + 1.0
+    toward = rng.uniform(0.0, 0.7)
+    tint = _tint(rng, "drywall" if name == "clutter" else name)
+    img *= ((1 - toward) + toward * tint / mean)[None, None, :]
+    grey = img.mean(-1, keepdims=True)
+    return (grey + (img - grey) * np.float32(rng.uniform(0.45, 1.0))).astype(np.float32, copy=False)
+
+
 def _clutter(rng, img: np.ndarray, px: float) -> None:
     """Shelves of things: boxes, books and bottles of several materials, in place."""
     h, w = img.shape[:2]
@@ -429,8 +485,10 @@ def _object(rng, stats, family: Family, shape, px: float, struck: bool | None = 
     return _Region(name, _object_mask(rng, shape, px), struck, light, solid=True)
 
 
-def _render_scene(rng, family: Family, regions: list[_Region], shape, px: float):
-    """The still picture (uint8 RGB) and the light objects as ``{region: (sprite, x0, y0)}``."""
+def _render_scene(rng, family: Family, regions: list[_Region], shape, px: float,
+                  photo_rate: float = 0.0):
+    """The still picture (uint8 RGB) and the light objects as ``{region: (sprite, x0, y0)}``;
+    ``photo_rate`` of the regions look like a photograph rather than a made texture."""
     h, w = shape
     img = np.zeros((h, w, 3), np.float32)
     top = np.full(shape, -1, np.int32)  # which region is in front, for the edges between them
@@ -442,7 +500,10 @@ def _render_scene(rng, family: Family, regions: list[_Region], shape, px: float)
         if not len(ys):
             continue
         y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-        look = _look(rng, region.look, (y1 - y0, x1 - x0), px)
+        if photo_rate and rng.random() < photo_rate:
+            look = _photo_look(rng, region.look, (y1 - y0, x1 - x0), px)
+        else:
+            look = _look(rng, region.look, (y1 - y0, x1 - x0), px)
         # Each plane faces the light differently: its own level and gradient.
         gx, gy = rng.normal(0, 0.25, 2) / max(h, w)
         slope = 1 + gx * (xx[y0:y1, x0:x1] - w / 2) + gy * (yy[y0:y1, x0:x1] - h / 2)
@@ -653,6 +714,7 @@ class _Plan:
     chain: _Chain
     frames: int
     seconds: float
+    photo_rate: float = 0.0
 
 
 def _plan(task: dict) -> _Plan:
@@ -672,7 +734,9 @@ def _plan(task: dict) -> _Plan:
     events = _plan_events(rng, task["stats"], seconds, regions, inner, h)
     centre = np.mean([e.point for e in events], axis=0)
     rig = _rig(rng, family, centre, shape, h)
-    return _Plan(family_name, media, pad, regions, rig, events, _chain(rng, family), frames, seconds)
+    photo_rate = PHOTO_RATE if task["style"] == "v2-photo" else 0.0
+    return _Plan(family_name, media, pad, regions, rig, events, _chain(rng, family), frames, seconds,
+                 photo_rate)
 
 
 # ----------------------------------------------------------------------------- motion
@@ -1030,7 +1094,8 @@ def _render_video(path: Path, rng, plan: _Plan) -> None:
     px = h / 256
     family = FAMILIES[plan.family]
     shape = (h + 2 * pad, w + 2 * pad)
-    scene, sprites = _render_scene(np.random.default_rng(rng.integers(2 ** 63)), family, plan.regions, shape, px)
+    scene, sprites = _render_scene(np.random.default_rng(rng.integers(2 ** 63)), family, plan.regions,
+                                   shape, px, plan.photo_rate)
     fps = float(media.fps)
     times = np.arange(plan.frames) / fps
     sub = times[:, None] + (np.linspace(-0.5, 0.5, SUBFRAMES) * media.shutter / fps)[None, :]
