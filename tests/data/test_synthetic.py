@@ -288,3 +288,39 @@ def test_manifest_missing_or_broken(tmp_path):
     (tmp_path / MANIFEST).write_text(json.dumps([1, 2]))
     with pytest.raises(DataError, match="JSON object"):
         read_manifest(tmp_path)
+
+
+def test_v2_photo_style_takes_looks_from_photographs(tmp_path):
+    assert all(p.photo_rate == v2.PHOTO_RATE for p in plans(count=4, style="v2-photo"))
+    assert all(p.photo_rate == 0.0 for p in plans(count=4))  # v2 itself is unchanged
+    plan = plans(count=1, style="v2-photo")[0]
+    shape = (plan.media.height + 2 * plan.pad, plan.media.width + 2 * plan.pad)
+    family = v2.FAMILIES[plan.family]
+
+    def scene(rate):
+        return v2._render_scene(np.random.default_rng(5), family, plan.regions, shape,
+                                plan.media.height / 256, rate)[0]
+
+    assert np.array_equal(scene(0.0), v2._render_scene(np.random.default_rng(5), family,
+                                                       plan.regions, shape, plan.media.height / 256)[0])
+    assert not np.array_equal(scene(1.0), scene(0.0))
+    look = v2._photo_look(np.random.default_rng(0), "wood", (40, 300), 0.5)  # wider than a photo
+    assert look.shape == (40, 300, 3) and look.dtype == np.float32 and look.std() > 5
+    generate(tmp_path, recordings=2, seconds=2.5, seed=1, style="v2-photo", size=(64, 96),
+             workers=1, quiet=True)
+    assert_layout(tmp_path, 2)
+    manifest = read_manifest(tmp_path)
+    assert manifest["style"] == "v2-photo" and manifest["held_out"] == v2.HELD_OUT
+
+
+def test_v2_photo_style_without_scikit_image_is_a_clear_error(monkeypatch):
+    import importlib.util
+
+    v2._photos.cache_clear()
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    try:
+        with pytest.raises(DataError, match="pip install scikit-image"):
+            v2._photo_look(np.random.default_rng(0), "wood", (8, 8), 1.0)
+    finally:
+        monkeypatch.undo()
+        v2._photos.cache_clear()
