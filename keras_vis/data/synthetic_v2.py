@@ -91,11 +91,8 @@ FAMILIES = {
         ("wind", "birds", "traffic", "pink"), ("rock", "wood", "metal"), 1.0, True),
 }
 HELD_OUT = "v2-outdoor"
-STYLE_FAMILIES = {
-    "v2": tuple(name for name in FAMILIES if name != HELD_OUT),
-    "v2-photo": tuple(name for name in FAMILIES if name != HELD_OUT),
-    **{name: (name,) for name in FAMILIES},
-}
+_TRAINED = tuple(name for name in FAMILIES if name != HELD_OUT)
+STYLE_FAMILIES = {"v2": _TRAINED, "v2-photo": _TRAINED, **{name: (name,) for name in FAMILIES}}
 PHOTO_RATE = 0.5  # style v2-photo: the share of regions whose look is a photograph
 # Photographs in scikit-image's package data (shipped in its wheel, nothing downloaded).
 PHOTOS = ("brick.png", "grass.png", "gravel.png", "text.png", "coffee.png", "chelsea.png",
@@ -338,7 +335,12 @@ def _look(rng, name: str, shape, px: float) -> np.ndarray:
     img *= (1 + rng.uniform(0.02, 0.06) * _fractal(rng, shape, 48 * px, 6, 0.7))[..., None]
     if name == "gravel":  # stones of different colours
         img *= (1 + 0.12 * np.stack([_noise(rng, shape, 2.5 * px) for _ in range(3)], -1))
-    grey = img.mean(-1, keepdims=True)  # real surfaces are seldom as saturated as paint chips
+    return _desaturate(rng, img)
+
+
+def _desaturate(rng, img: np.ndarray) -> np.ndarray:
+    """Part of the way to grey: real surfaces are seldom as saturated as paint chips."""
+    grey = img.mean(-1, keepdims=True)
     return (grey + (img - grey) * np.float32(rng.uniform(0.45, 1.0))).astype(np.float32, copy=False)
 
 
@@ -382,8 +384,7 @@ def _photo_look(rng, name: str, shape, px: float) -> np.ndarray:
     toward = rng.uniform(0.0, 0.7)
     tint = _tint(rng, "drywall" if name == "clutter" else name)
     img *= ((1 - toward) + toward * tint / mean)[None, None, :]
-    grey = img.mean(-1, keepdims=True)
-    return (grey + (img - grey) * np.float32(rng.uniform(0.45, 1.0))).astype(np.float32, copy=False)
+    return _desaturate(rng, img)
 
 
 def _clutter(rng, img: np.ndarray, px: float) -> None:
