@@ -14,7 +14,8 @@ def register(subparsers, parents) -> None:
         description="Score MODEL on every video in --clips with the fixed real-footage protocol: "
         "each clip's own audio (real), its audio shifted by +-0.5 s and +-1.0 s where 2 s still "
         "overlap (fake), and another clip's soundtrack (fake). Prints balanced accuracy, AUC and "
-        "the share of shifted pairs whose offset is found within 0.15 s.",
+        "the within-clip ranking, each with a 95 %% interval over resampled clips, and the share "
+        "of shifted pairs whose offset is found within 0.15 s.",
     )
     p.add_argument("model", help="a .keras file, a run folder, 'default' (the shipped model), or "
                    "a zoo model without weights (onset_sync_baseline[:PRESET])")

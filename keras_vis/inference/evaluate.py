@@ -13,7 +13,9 @@ accuracy on real and on fake pairs), ROC AUC over all pairs, the within-clip ran
 of fake pairs scored below the aligned pair of the same video: timing told apart inside one
 clip, whatever level a scene or a microphone puts a model's scores at), and for aligned and
 shifted pairs the share whose estimated offset (searched over +-2 s) lies within 0.15 s of the
-truth; the same per kind of pair, and one row per pair.
+truth; the same per kind of pair, and one row per pair. Balanced accuracy, AUC and the
+within-clip ranking come with a 95 % interval from resampling whole clips (``BOOTSTRAP``): with
+16 clips two models 0.05 apart are usually not told apart, and the interval says so.
 
 No fitting of any kind happens here: the clips measure a model, they never tune it.
 
@@ -43,6 +45,10 @@ OFFSET_TOLERANCE_S = 0.15
 MAX_OFFSET_S = 2.0
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
 KINDS = ("aligned", "shifted", "swapped")
+# Clip-level bootstrap: resamples and interval. A clip's pairs share its scene and its sound,
+# so the clip, not the pair, is the unit that is drawn.
+BOOTSTRAP = {"resamples": 2000, "level": 0.95, "seed": 0}
+INTERVAL_METRICS = ("balanced_accuracy", "auc", "within_clip")
 
 
 @dataclasses.dataclass
@@ -221,7 +227,8 @@ def evaluate(
 
 
 def summarize(rows: Sequence[dict], clips: int) -> dict:
-    """Balanced accuracy, AUC, offset share, and the same per kind of pair."""
+    """Balanced accuracy, AUC, within-clip ranking (each with its clip-bootstrap interval,
+    ``NAME_ci``), offset share, and the same per kind of pair."""
     labels = np.array([r["label"] for r in rows])
     scores = np.array([r["p_real"] for r in rows])
     said_real = scores > 0.5
@@ -247,7 +254,48 @@ def summarize(rows: Sequence[dict], clips: int) -> dict:
     aligned_offsets = [r for r in rows if r["kind"] == "aligned" and "offset_ok" in r]
     metrics["aligned_offset_ok"] = (float(np.mean([r["offset_ok"] for r in aligned_offsets]))
                                     if aligned_offsets else float("nan"))
+    for name, interval in bootstrap_intervals(rows).items():
+        metrics[f"{name}_ci"] = interval
     return metrics
+
+
+def bootstrap_intervals(rows: Sequence[dict], resamples: int = BOOTSTRAP["resamples"],
+                        level: float = BOOTSTRAP["level"],
+                        seed: int = BOOTSTRAP["seed"]) -> dict[str, list[float]]:
+    """``[low, high]`` percentile interval of each of ``INTERVAL_METRICS``, from ``resamples``
+    draws of the clips with replacement (a clip drawn twice brings its pairs twice; a clip's
+    pairs are those whose video it is). Seeded, so a report repeats exactly; NaN bounds where a
+    metric is undefined in most draws or there are fewer than two clips.
+    """
+    names = sorted({r["video"] for r in rows})
+    nan = [float("nan"), float("nan")]
+    if len(names) < 2:
+        return {name: nan for name in INTERVAL_METRICS}
+    clip_of = np.array([names.index(r["video"]) for r in rows])
+    labels = np.array([r["label"] for r in rows]).astype(bool)
+    scores = np.array([r["p_real"] for r in rows], dtype="float64")
+    members = [np.flatnonzero(clip_of == c) for c in range(len(names))]
+    # Within-clip ranking of a draw: its clips' wins over their own comparisons, pooled.
+    per_clip = _clip_wins(rows)
+    wins, comparisons = (np.array([per_clip.get(n, (0.0, 0))[k] for n in names], dtype="float64")
+                         for k in (0, 1))
+    rng = np.random.default_rng(seed)
+    draws = {name: np.full(resamples, np.nan) for name in INTERVAL_METRICS}
+    for i in range(resamples):
+        chosen = rng.integers(0, len(names), len(names))
+        index = np.concatenate([members[c] for c in chosen])
+        real, said_real = labels[index], scores[index] > 0.5
+        if real.any() and (~real).any():
+            draws["balanced_accuracy"][i] = 0.5 * (said_real[real].mean()
+                                                    + (~said_real[~real]).mean())
+            draws["auc"][i] = roc_auc(real, scores[index])
+        if comparisons[chosen].sum():
+            draws["within_clip"][i] = wins[chosen].sum() / comparisons[chosen].sum()
+    tail = 100 * (1 - level) / 2
+    return {name: ([float(np.nanpercentile(values, tail)),
+                    float(np.nanpercentile(values, 100 - tail))]
+                   if np.mean(np.isnan(values)) < 0.5 else nan)
+            for name, values in draws.items()}
 
 
 def within_clip_ranking(rows: Sequence[dict]) -> float:
@@ -257,10 +305,22 @@ def within_clip_ranking(rows: Sequence[dict]) -> float:
     AUC pools every clip, so a model whose scores sit higher on one scene than on another loses
     there even when it orders each clip's own pairs right; this figure keeps only that order.
     """
+    per_clip = _clip_wins(rows).values()
+    comparisons = sum(n for _, n in per_clip)
+    return sum(w for w, _ in per_clip) / comparisons if comparisons else float("nan")
+
+
+def _clip_wins(rows: Sequence[dict]) -> dict[str, tuple[float, int]]:
+    """Per video: (wins of its aligned pair over its fakes, ties half; number of its fakes)."""
     aligned = {r["video"]: r["p_real"] for r in rows if r["kind"] == "aligned"}
-    wins = [float(aligned[r["video"]] > r["p_real"]) + 0.5 * (aligned[r["video"]] == r["p_real"])
-            for r in rows if r["kind"] != "aligned" and r["video"] in aligned]
-    return float(np.mean(wins)) if wins else float("nan")
+    table: dict[str, tuple[float, int]] = {}
+    for r in rows:
+        if r["kind"] != "aligned" and r["video"] in aligned:
+            a = aligned[r["video"]]
+            wins, count = table.get(r["video"], (0.0, 0))
+            table[r["video"]] = (wins + float(a > r["p_real"]) + 0.5 * (a == r["p_real"]),
+                                 count + 1)
+    return table
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -307,8 +367,12 @@ def format_report(report: Evaluation) -> str:
     lines = [
         f"model {report.model}: {m['clips']} clips, {m['pairs']} pairs"
         + (f" ({len(report.skipped)} clips skipped)" if report.skipped else ""),
-        f"balanced accuracy {m['balanced_accuracy']:.3f}   AUC {m['auc']:.3f}   "
-        f"within-clip ranking {_fixed(m['within_clip'])}   offset within {OFFSET_TOLERANCE_S:g} s: {_percent(m['offset_ok'])} of shifted pairs",
+        f"balanced accuracy {m['balanced_accuracy']:.3f}{_interval(m, 'balanced_accuracy')}   "
+        f"AUC {m['auc']:.3f}{_interval(m, 'auc')}   "
+        f"within-clip ranking {_fixed(m['within_clip'])}{_interval(m, 'within_clip')}",
+        f"offset within {OFFSET_TOLERANCE_S:g} s: {_percent(m['offset_ok'])} of shifted pairs   "
+        f"[low, high]: {100 * BOOTSTRAP['level']:.0f} % interval over "
+        f"{BOOTSTRAP['resamples']} resamples of the clips",
         "",
         f"{'kind':<9} {'pairs':>5} {'accuracy':>8} {'mean p_real':>11}",
     ]
@@ -316,6 +380,11 @@ def format_report(report: Evaluation) -> str:
         lines.append(f"{kind:<9} {m[f'{kind}_pairs']:>5} {_fixed(m[f'{kind}_accuracy']):>8} "
                      f"{_fixed(m[f'{kind}_mean_p_real']):>11}")
     return "\n".join(lines)
+
+
+def _interval(metrics: dict, name: str) -> str:
+    low, high = metrics.get(f"{name}_ci", (np.nan, np.nan))
+    return "" if np.isnan(low) else f" [{low:.2f}, {high:.2f}]"
 
 
 def _fixed(value: float) -> str:

@@ -11,6 +11,7 @@ import pytest
 from keras_vis.errors import DataError
 from keras_vis.inference.evaluate import (
     Clip,
+    bootstrap_intervals,
     cut,
     evaluate,
     find_clips,
@@ -78,6 +79,33 @@ def test_summary_metrics():
     assert np.isnan(roc_auc([1, 1], [0.2, 0.3]))
     # Within a clip: a beats both its fakes; b beats its swap (0.3) but not its shift (0.6).
     assert m["within_clip"] == pytest.approx(3 / 4)
+
+
+def _clip_rows(video: str, aligned: float, fakes: list[float]) -> list[dict]:
+    return ([{"kind": "aligned", "video": video, "label": 1, "p_real": aligned}]
+            + [{"kind": "swapped", "video": video, "label": 0, "p_real": p} for p in fakes])
+
+
+def test_bootstrap_resamples_whole_clips():
+    # Every clip orders its own pairs right, at levels that differ from clip to clip: whichever
+    # clips a draw takes, the within-clip ranking stays 1 while accuracy and AUC move.
+    rows = [r for i in range(8) for r in _clip_rows(f"c{i}", 0.2 + 0.1 * i, [0.1 * i + 0.1])]
+    intervals = bootstrap_intervals(rows, resamples=300)
+    assert intervals["within_clip"] == [1.0, 1.0]
+    low, high = intervals["balanced_accuracy"]
+    point = summarize(rows, clips=8)
+    assert low < point["balanced_accuracy"] < high
+    assert low < high and intervals["auc"][0] < intervals["auc"][1] <= 1.0
+    assert point["balanced_accuracy_ci"] == bootstrap_intervals(rows)["balanced_accuracy"]
+    assert bootstrap_intervals(rows, resamples=300) == intervals  # seeded: repeats exactly
+
+
+def test_bootstrap_of_a_perfect_model_and_of_one_clip():
+    rows = [r for i in range(5) for r in _clip_rows(f"c{i}", 0.9, [0.1, 0.2])]
+    assert bootstrap_intervals(rows, resamples=200) == {
+        "balanced_accuracy": [1.0, 1.0], "auc": [1.0, 1.0], "within_clip": [1.0, 1.0]}
+    single = bootstrap_intervals(_clip_rows("only", 0.9, [0.1]), resamples=50)
+    assert all(np.isnan(bound) for interval in single.values() for bound in interval)
 
 
 @pytest.fixture(scope="module")
