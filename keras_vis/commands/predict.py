@@ -11,8 +11,8 @@ from pathlib import Path
 from keras_vis.errors import KerasVisError
 
 
-# Whole process on a 10 s clip, 2 idle cores (benchmarks/predict.py): JAX 3.6 s with its
-# compilation cache (8.5 s the first time on a machine), PyTorch 4.8 s, TensorFlow 5.2 s.
+# Whole process on a 10 s clip, 2 idle cores (benchmarks/predict.py): JAX 3.1 s with its
+# compilation cache (7.8 s the first time on a machine), PyTorch 4.1 s, TensorFlow 4.4 s.
 BACKEND = "jax"
 
 
