@@ -19,9 +19,14 @@ def register(subparsers, parents) -> None:
         help="print the comparison table of experiments/results.csv",
         description=(
             "Group the runs in results.csv (mean +- std over seeds, best per task marked), "
-            "print the table and write it to RESULTS.md beside results.csv."
+            "print the table and write it to RESULTS.md beside results.csv. With --reports: "
+            "compare real-clip reports instead (evaluate --json outputs or run folders), each "
+            "against the first, with paired intervals from resampling the same clips."
         ),
     )
+    p.add_argument("--reports", nargs="+", metavar="REPORT",
+                   help="evaluate --json files or run folders (their real_clips.json) scored on "
+                   "the same clips; the first is the reference")
     p.add_argument(
         "--results", default=DEFAULT_RESULTS, help=f"results table (default: {DEFAULT_RESULTS})"
     )
@@ -37,6 +42,8 @@ def register(subparsers, parents) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.reports:
+        return compare_reports(args.reports)
     from keras_vis.results.compare import compare, mixed_groups, results_document, write_results_md
     from keras_vis.errors import DataError
     from keras_vis.results.table import read_results
@@ -60,4 +67,13 @@ def main(args: argparse.Namespace) -> int:
     out = args.out or os.path.join(os.path.dirname(args.results), "RESULTS.md")
     write_results_md(results_document(table, args.by, args.metric, args.results), out)
     print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def compare_reports(paths: list[str]) -> int:
+    """Print the paired real-clip comparison of ``paths`` (see ``format_paired``)."""
+    from keras_vis.inference.evaluate import format_paired, read_report
+
+    reports = [read_report(path) for path in paths]
+    sys.stdout.write(format_paired(list(paths), [pairs for _, pairs in reports]))
     return 0

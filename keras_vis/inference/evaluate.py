@@ -267,35 +267,89 @@ def bootstrap_intervals(rows: Sequence[dict], resamples: int = BOOTSTRAP["resamp
     pairs are those whose video it is). Seeded, so a report repeats exactly; NaN bounds where a
     metric is undefined in most draws or there are fewer than two clips.
     """
-    names = sorted({r["video"] for r in rows})
-    nan = [float("nan"), float("nan")]
-    if len(names) < 2:
-        return {name: nan for name in INTERVAL_METRICS}
-    clip_of = np.array([names.index(r["video"]) for r in rows])
-    labels = np.array([r["label"] for r in rows]).astype(bool)
-    scores = np.array([r["p_real"] for r in rows], dtype="float64")
-    members = [np.flatnonzero(clip_of == c) for c in range(len(names))]
-    # Within-clip ranking of a draw: its clips' wins over their own comparisons, pooled.
-    per_clip = _clip_wins(rows)
-    wins, comparisons = (np.array([per_clip.get(n, (0.0, 0))[k] for n in names], dtype="float64")
-                         for k in (0, 1))
-    rng = np.random.default_rng(seed)
-    draws = {name: np.full(resamples, np.nan) for name in INTERVAL_METRICS}
-    for i in range(resamples):
-        chosen = rng.integers(0, len(names), len(names))
-        index = np.concatenate([members[c] for c in chosen])
-        real, said_real = labels[index], scores[index] > 0.5
-        if real.any() and (~real).any():
-            draws["balanced_accuracy"][i] = 0.5 * (said_real[real].mean()
-                                                    + (~said_real[~real]).mean())
-            draws["auc"][i] = roc_auc(real, scores[index])
-        if comparisons[chosen].sum():
-            draws["within_clip"][i] = wins[chosen].sum() / comparisons[chosen].sum()
+    sampler = _ClipSampler(rows)
+    draws = sampler.draws(sampler.choices(resamples, seed))
+    return {name: _percentiles(values, level) for name, values in draws.items()}
+
+
+def paired_difference(reference: Sequence[dict], rows: Sequence[dict],
+                      resamples: int = BOOTSTRAP["resamples"], level: float = BOOTSTRAP["level"],
+                      seed: int = BOOTSTRAP["seed"]) -> dict[str, dict]:
+    """How much ``rows`` beats ``reference`` (two models' pairs under this protocol on the same
+    clips), per metric of ``INTERVAL_METRICS``: ``{"difference", "ci", "share_above"}`` where
+    the interval comes from drawing the same clips for both models in each resample (paired:
+    a hard clip is hard for both, so the interval is narrower than two separate ones), and
+    ``share_above`` is the share of draws in which ``rows`` scores higher.
+
+    Raises ``DataError`` when the two were not scored on the same pairs.
+    """
+    def key(r):
+        return (r["kind"], r["video"], r.get("audio"), r.get("shift_s"))
+
+    if sorted(map(key, reference)) != sorted(map(key, rows)):
+        raise DataError("the two reports were not scored on the same pairs (other clips, or "
+                        "another protocol); evaluate both models on the same folders")
+    first, second = _ClipSampler(reference), _ClipSampler(rows)
+    chosen = first.choices(resamples, seed)
+    before, after = first.draws(chosen), second.draws(chosen)
+    point_before, point_after = first.point(), second.point()
+    result = {}
+    for name in INTERVAL_METRICS:
+        delta = after[name] - before[name]
+        result[name] = {"difference": point_after[name] - point_before[name],
+                        "ci": _percentiles(delta, level),
+                        "share_above": float(np.mean(delta[~np.isnan(delta)] > 0))
+                        if (~np.isnan(delta)).any() else float("nan")}
+    return result
+
+
+class _ClipSampler:
+    """The pairs of an evaluation as arrays, to recompute the headline metrics on any multiset
+    of its clips (a bootstrap draw) without going through dicts each time."""
+
+    def __init__(self, rows: Sequence[dict]):
+        self.names = sorted({r["video"] for r in rows})
+        index = {name: i for i, name in enumerate(self.names)}
+        clip_of = np.array([index[r["video"]] for r in rows], dtype=int)
+        self.labels = np.array([r["label"] for r in rows]).astype(bool)
+        self.scores = np.array([r["p_real"] for r in rows], dtype="float64")
+        self.members = [np.flatnonzero(clip_of == c) for c in range(len(self.names))]
+        per_clip = _clip_wins(rows)
+        self.wins, self.comparisons = (
+            np.array([per_clip.get(n, (0.0, 0))[k] for n in self.names], dtype="float64")
+            for k in (0, 1))
+
+    def choices(self, resamples: int, seed: int) -> np.ndarray:
+        """``(resamples, clips)`` clip indices, drawn with replacement; none with < 2 clips."""
+        if len(self.names) < 2:
+            return np.zeros((0, len(self.names)), dtype=int)
+        rng = np.random.default_rng(seed)
+        return rng.integers(0, len(self.names), (resamples, len(self.names)))
+
+    def point(self) -> dict[str, float]:
+        return {name: float(values[0])
+                for name, values in self.draws(np.arange(len(self.names))[None]).items()}
+
+    def draws(self, chosen: np.ndarray) -> dict[str, np.ndarray]:
+        out = {name: np.full(len(chosen), np.nan) for name in INTERVAL_METRICS}
+        for i, clips in enumerate(chosen):
+            index = np.concatenate([self.members[c] for c in clips])
+            real, said_real = self.labels[index], self.scores[index] > 0.5
+            if real.any() and (~real).any():
+                out["balanced_accuracy"][i] = 0.5 * (said_real[real].mean()
+                                                     + (~said_real[~real]).mean())
+                out["auc"][i] = roc_auc(real, self.scores[index])
+            # Within-clip ranking: the drawn clips' wins over their own comparisons, pooled.
+            if self.comparisons[clips].sum():
+                out["within_clip"][i] = self.wins[clips].sum() / self.comparisons[clips].sum()
+        return out
+
+
+def _percentiles(values: np.ndarray, level: float) -> list[float]:
+    if len(values) == 0 or np.mean(np.isnan(values)) >= 0.5:
+        return [float("nan"), float("nan")]
     tail = 100 * (1 - level) / 2
-    return {name: ([float(np.nanpercentile(values, tail)),
-                    float(np.nanpercentile(values, 100 - tail))]
-                   if np.mean(np.isnan(values)) < 0.5 else nan)
-            for name, values in draws.items()}
+    return [float(np.nanpercentile(values, tail)), float(np.nanpercentile(values, 100 - tail))]
 
 
 def within_clip_ranking(rows: Sequence[dict]) -> float:
@@ -359,6 +413,58 @@ def _mean_of(values) -> float:
 
 def _round(value: float) -> float | str:
     return "" if value is None or np.isnan(value) else round(float(value), 4)
+
+
+def read_report(path: str | os.PathLike) -> tuple[str, list[dict]]:
+    """``(model, pairs)`` of a saved report: an ``evaluate --json`` output, or a run folder's
+    ``real_clips.json``. ``DataError`` naming the file when it is neither."""
+    import json
+
+    from keras_vis.training.rundir import RunDir
+
+    path = Path(path)
+    if path.is_dir():
+        report = RunDir(path).real_clips()
+        if report is None:
+            raise DataError(f"{path}: the run folder holds no {RunDir.REAL_CLIPS} "
+                            f"(its experiment had no eval.clips)")
+    else:
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DataError(f"{path}: no such file") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise DataError(f"{path}: not an evaluate report ({error})") from None
+    pairs = report.get("pairs") if isinstance(report, dict) else None
+    if not pairs or not all(isinstance(r, dict) and {"kind", "video", "label", "p_real"} <= set(r)
+                            for r in pairs):
+        raise DataError(f"{path}: not an evaluate report (no 'pairs' with kind, video, label "
+                        f"and p_real; write one with evaluate --json)")
+    return str(report.get("model", path)), pairs
+
+
+def format_paired(labels: Sequence[str], reports: Sequence[Sequence[dict]]) -> str:
+    """A markdown table: each report's metrics with their intervals, and each one's paired
+    difference from the first (see ``paired_difference``)."""
+    header = "| report | " + " | ".join(
+        f"{name.replace('_', ' ')} | vs first (paired {100 * BOOTSTRAP['level']:.0f} % interval)"
+        for name in INTERVAL_METRICS) + " |"
+    lines = [header, "|---|" + "---:|---|" * len(INTERVAL_METRICS)]
+    for i, (label, rows) in enumerate(zip(labels, reports)):
+        point, own = _ClipSampler(rows).point(), bootstrap_intervals(rows)
+        paired = paired_difference(reports[0], rows) if i else None
+        cells = []
+        for name in INTERVAL_METRICS:
+            cells.append(f"{_fixed(point[name])}{_interval({f'{name}_ci': own[name]}, name)}")
+            if paired is None:
+                cells.append("(reference)")
+            else:
+                d = paired[name]
+                low, high = d["ci"]
+                cells.append(f"{d['difference']:+.3f} [{low:+.2f}, {high:+.2f}], higher in "
+                             f"{100 * d['share_above']:.0f} % of draws")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def format_report(report: Evaluation) -> str:

@@ -1,4 +1,5 @@
 import argparse
+import json
 
 import pytest
 
@@ -79,3 +80,21 @@ def test_plot_reports_a_bad_target_and_still_draws_the_others(project, capsys):
     captured = capsys.readouterr()
     assert "runs/nope: no runs of experiment 'nope'" in captured.err
     assert "runs/plots/curves-sync_tiny.png" in captured.out.split()
+
+
+def test_compare_reports_prints_paired_differences(tmp_path, capsys):
+    def report(path, shift):
+        pairs = [{"kind": kind, "video": f"c{i}", "audio": f"c{i}", "shift_s": None,
+                  "label": int(kind == "aligned"), "p_real": p + shift}
+                 for i in range(4) for kind, p in (("aligned", 0.45 + 0.1 * i), ("swapped", 0.2))]
+        path.write_text(json.dumps({"model": path.stem, "pairs": pairs}))
+        return str(path)
+
+    args = parse("compare", "--reports", report(tmp_path / "a.json", 0.0),
+                 report(tmp_path / "b.json", 0.1))
+    assert args.func(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| report | balanced accuracy | vs first (paired 95 % interval)")
+    assert "(reference)" in lines[2] and "a.json" in lines[2]
+    # b calls the first clip's aligned pair real as well: +0.125 balanced accuracy.
+    assert "b.json | 1.000 " in lines[3] and "+0.125 [" in lines[3]

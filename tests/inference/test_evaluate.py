@@ -13,6 +13,8 @@ from keras_vis.inference.evaluate import (
     Clip,
     bootstrap_intervals,
     cut,
+    paired_difference,
+    read_report,
     evaluate,
     find_clips,
     protocol_pairs,
@@ -106,6 +108,47 @@ def test_bootstrap_of_a_perfect_model_and_of_one_clip():
         "balanced_accuracy": [1.0, 1.0], "auc": [1.0, 1.0], "within_clip": [1.0, 1.0]}
     single = bootstrap_intervals(_clip_rows("only", 0.9, [0.1]), resamples=50)
     assert all(np.isnan(bound) for interval in single.values() for bound in interval)
+
+
+def _report_rows(aligned_scores, fake_scores):
+    return [r for i, (a, f) in enumerate(zip(aligned_scores, fake_scores))
+            for r in _clip_rows(f"c{i}", a, [f])]
+
+
+def test_paired_difference_draws_the_same_clips_for_both():
+    # B is A with every score nudged up by the same amount: on every clip and every draw B
+    # calls one more pair real where A sat just under 0.5, never fewer.
+    a = _report_rows([0.45, 0.7, 0.8, 0.48, 0.9, 0.6], [0.2, 0.3, 0.1, 0.4, 0.2, 0.3])
+    b = [{**r, "p_real": r["p_real"] + 0.06} for r in a]
+    result = paired_difference(a, b, resamples=300)
+    bal = result["balanced_accuracy"]
+    assert bal["difference"] == pytest.approx(summarize(b, 6)["balanced_accuracy"]
+                                              - summarize(a, 6)["balanced_accuracy"])
+    assert bal["ci"][0] >= 0 and bal["share_above"] > 0.8  # never worse in any draw
+    # Orderings are unchanged, so AUC and within-clip ranking do not move at all.
+    assert result["auc"] == {"difference": 0.0, "ci": [0.0, 0.0], "share_above": 0.0}
+    with pytest.raises(DataError, match="same pairs"):
+        paired_difference(a, a[:-1])
+
+
+def test_read_report_takes_json_or_run_folder_and_names_bad_files(tmp_path):
+    rows = _report_rows([0.9, 0.8], [0.1, 0.2])
+    (tmp_path / "report.json").write_text(json.dumps({"model": "m", "pairs": rows}))
+    assert read_report(tmp_path / "report.json") == ("m", rows)
+    run = tmp_path / "run"
+    run.mkdir()
+    with pytest.raises(DataError, match="holds no real_clips.json"):
+        read_report(run)
+    (run / "real_clips.json").write_text(json.dumps({"model": "r", "pairs": rows}))
+    assert read_report(run) == ("r", rows)
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(DataError, match="bad.json: not an evaluate report"):
+        read_report(tmp_path / "bad.json")
+    (tmp_path / "other.json").write_text(json.dumps({"pairs": [{"video": "a"}]}))
+    with pytest.raises(DataError, match="other.json: not an evaluate report"):
+        read_report(tmp_path / "other.json")
+    with pytest.raises(DataError, match="missing.json: no such file"):
+        read_report(tmp_path / "missing.json")
 
 
 @pytest.fixture(scope="module")
