@@ -455,7 +455,7 @@ def format_paired(labels: Sequence[str], reports: Sequence[Sequence[dict]]) -> s
         paired = paired_difference(reports[0], rows) if i else None
         cells = []
         for name in INTERVAL_METRICS:
-            cells.append(f"{_fixed(point[name])}{_interval({f'{name}_ci': own[name]}, name)}")
+            cells.append(f"{_fixed(point[name])}{interval_text({f'{name}_ci': own[name]}, name)}")
             if paired is None:
                 cells.append("(reference)")
             else:
@@ -473,9 +473,9 @@ def format_report(report: Evaluation) -> str:
     lines = [
         f"model {report.model}: {m['clips']} clips, {m['pairs']} pairs"
         + (f" ({len(report.skipped)} clips skipped)" if report.skipped else ""),
-        f"balanced accuracy {m['balanced_accuracy']:.3f}{_interval(m, 'balanced_accuracy')}   "
-        f"AUC {m['auc']:.3f}{_interval(m, 'auc')}   "
-        f"within-clip ranking {_fixed(m['within_clip'])}{_interval(m, 'within_clip')}",
+        f"balanced accuracy {m['balanced_accuracy']:.3f}{interval_text(m, 'balanced_accuracy')}   "
+        f"AUC {m['auc']:.3f}{interval_text(m, 'auc')}   "
+        f"within-clip ranking {_fixed(m['within_clip'])}{interval_text(m, 'within_clip')}",
         f"offset within {OFFSET_TOLERANCE_S:g} s: {_percent(m['offset_ok'])} of shifted pairs   "
         f"[low, high]: {100 * BOOTSTRAP['level']:.0f} % interval over "
         f"{BOOTSTRAP['resamples']} resamples of the clips",
@@ -488,7 +488,8 @@ def format_report(report: Evaluation) -> str:
     return "\n".join(lines)
 
 
-def _interval(metrics: dict, name: str) -> str:
+def interval_text(metrics: dict, name: str) -> str:
+    """`` [low, high]`` of ``metrics[name + "_ci"]``, or nothing where there is no interval."""
     low, high = metrics.get(f"{name}_ci", (np.nan, np.nan))
     return "" if np.isnan(low) else f" [{low:.2f}, {high:.2f}]"
 

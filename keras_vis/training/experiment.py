@@ -193,7 +193,7 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
 def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
     """The real-clip cells of the results row (empty when no folder is configured or found);
     the whole report goes to ``run_dir/real_clips.json``."""
-    from keras_vis.inference.evaluate import evaluate
+    from keras_vis.inference.evaluate import evaluate, interval_text
     from keras_vis.results.table import REAL_COLUMNS
 
     empty = dict.fromkeys(REAL_COLUMNS, "")
@@ -206,8 +206,10 @@ def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
     report = evaluate(model, present)
     RunDir(run_dir).write_real_clips(report.to_dict())
     m = report.metrics
-    print(f"real clips: balanced accuracy {m['balanced_accuracy']:.3f} AUC {m['auc']:.3f} "
-          f"({m['clips']} clips, {m['pairs']} pairs)", file=sys.stderr)
+    print(f"real clips: balanced accuracy {m['balanced_accuracy']:.3f}"
+          f"{interval_text(m, 'balanced_accuracy')} AUC {m['auc']:.3f}{interval_text(m, 'auc')} "
+          f"({m['clips']} clips, {m['pairs']} pairs; 95 % intervals over resampled clips)",
+          file=sys.stderr)
     return report.results_columns()
 
 
