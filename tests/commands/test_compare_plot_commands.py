@@ -98,3 +98,16 @@ def test_compare_reports_prints_paired_differences(tmp_path, capsys):
     assert "(reference)" in lines[2] and "a.json" in lines[2]
     # b calls the first clip's aligned pair real as well: +0.125 balanced accuracy.
     assert "b.json | 1.000 " in lines[3] and "+0.125 [" in lines[3]
+
+
+def test_compare_reports_names_reports_scored_on_other_clips(tmp_path):
+    def report(path, clips):
+        pairs = [{"kind": kind, "video": f"c{i}", "audio": f"c{i}", "label": int(kind == "aligned"),
+                  "p_real": 0.5} for i in range(clips) for kind in ("aligned", "swapped")]
+        path.write_text(json.dumps({"model": path.stem, "pairs": pairs}))
+        return str(path)
+
+    args = parse("compare", "--reports", report(tmp_path / "a.json", 3),
+                 report(tmp_path / "b.json", 4))
+    with pytest.raises(DataError, match="b.json against .*a.json: the two reports were not scored"):
+        args.func(args)
