@@ -445,14 +445,18 @@ def read_report(path: str | os.PathLike) -> tuple[str, list[dict]]:
 
 def format_paired(labels: Sequence[str], reports: Sequence[Sequence[dict]]) -> str:
     """A markdown table: each report's metrics with their intervals, and each one's paired
-    difference from the first (see ``paired_difference``)."""
+    difference from the first (see ``paired_difference``). ``DataError`` naming both labels when
+    a report was scored on other pairs than the first."""
     header = "| report | " + " | ".join(
         f"{name.replace('_', ' ')} | vs first (paired {100 * BOOTSTRAP['level']:.0f} % interval)"
         for name in INTERVAL_METRICS) + " |"
     lines = [header, "|---|" + "---:|---|" * len(INTERVAL_METRICS)]
     for i, (label, rows) in enumerate(zip(labels, reports)):
         point, own = _ClipSampler(rows).point(), bootstrap_intervals(rows)
-        paired = paired_difference(reports[0], rows) if i else None
+        try:
+            paired = paired_difference(reports[0], rows) if i else None
+        except DataError as error:
+            raise DataError(f"{label} against {labels[0]}: {error}") from None
         cells = []
         for name in INTERVAL_METRICS:
             cells.append(f"{_fixed(point[name])}{interval_text({f'{name}_ci': own[name]}, name)}")
