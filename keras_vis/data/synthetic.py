@@ -28,7 +28,8 @@ That is generator version 1 (styles ``studio`` and ``outdoor``, kept as they are
 results on them reproduce). Version 2 (``keras_vis.data.synthetic_v2``; styles ``v2``,
 ``v2-indoor``, ``v2-tabletop``, ``v2-outdoor``) randomises everything but the physics of a
 contact; ``v2`` mixes the v2 families except v2-outdoor, held out; ``v2-photo`` is ``v2`` with
-half the surfaces cut from real photographs. ``generate`` writes
+half the surfaces cut from real photographs; ``v2-strikers`` is ``v2``'s recordings struck with
+mallets, hammers and bare hands as well as drumsticks, one or two at a time. ``generate`` writes
 ``manifest.json`` beside the recordings: what made them (``read_manifest``).
 """
 
@@ -53,7 +54,11 @@ VIDEO_RATE = Fraction(30000, 1001)
 REACTION_S = 0.3  # how long the visible reaction to a contact lasts
 SAMPLE_RATE = 96000
 # Version 1 styles first: their position in this tuple seeds their recordings.
-STYLES = ("studio", "outdoor", "v2", "v2-indoor", "v2-tabletop", "v2-outdoor", "v2-photo")
+STYLES = ("studio", "outdoor", "v2", "v2-indoor", "v2-tabletop", "v2-outdoor", "v2-photo",
+          "v2-strikers")
+# Styles that change one thing about another style's recordings: they draw the same ids, scenes
+# and events (seeded as that style), so a model trained on each differs by that one thing.
+SEED_STYLE = {"v2-strikers": "v2"}
 MANIFEST = "manifest.json"
 DEFAULT_SIZE = (256, 456)
 
@@ -164,7 +169,7 @@ def _quantile_sampler(table: dict):
 
 def recording_ids(count: int, seed: int, style: str = "studio") -> list[str]:
     """Unique, sorted ids like ``2015-02-16-16-49-06``, determined by ``seed`` and ``style``."""
-    rng = np.random.default_rng([seed, STYLES.index(style), 7])
+    rng = np.random.default_rng([seed, STYLES.index(SEED_STYLE.get(style, style)), 7])
     start = datetime.datetime(2015, 1, 5, 9, 0, 0) + datetime.timedelta(
         days=int(rng.integers(0, 120)), seconds=int(rng.integers(0, 36000))
     )
@@ -711,7 +716,7 @@ def _write_recording(task: dict) -> str:
 def _tasks(out: Path, ids: list[str], seed: int, style: str, seconds: float, size, stats) -> list[dict]:
     """What each worker needs to write one recording: the i-th is seeded (seed, style, i)."""
     return [
-        {"out": str(out), "id": rec_id, "seed": (int(seed), STYLES.index(style), i),
+        {"out": str(out), "id": rec_id, "seed": (int(seed), STYLES.index(SEED_STYLE.get(style, style)), i),
          "seconds": float(seconds), "style": style, "size": size, "stats": stats}
         for i, rec_id in enumerate(ids)
     ]

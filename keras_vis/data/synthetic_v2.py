@@ -92,8 +92,14 @@ FAMILIES = {
 }
 HELD_OUT = "v2-outdoor"
 _TRAINED = tuple(name for name in FAMILIES if name != HELD_OUT)
-STYLE_FAMILIES = {"v2": _TRAINED, "v2-photo": _TRAINED, **{name: (name,) for name in FAMILIES}}
+STYLE_FAMILIES = {"v2": _TRAINED, "v2-photo": _TRAINED, "v2-strikers": _TRAINED,
+                  **{name: (name,) for name in FAMILIES}}
 PHOTO_RATE = 0.5  # style v2-photo: the share of regions whose look is a photograph
+# Style v2-strikers: what strikes, and how often two strikers take turns (two drumsticks on a kit,
+# two hands on a tabla). Real footage strikes with all of these; v2 only with drumsticks.
+STRIKERS = ("drumstick", "mallet", "hammer", "hand")
+STRIKER_WEIGHTS = (0.3, 0.2, 0.25, 0.25)
+PAIR_RATE = 0.35
 # Photographs in scikit-image's package data (shipped in its wheel, nothing downloaded).
 PHOTOS = ("brick.png", "grass.png", "gravel.png", "text.png", "coffee.png", "chelsea.png",
           "astronaut.png", "rocket.jpg", "camera.png", "coins.png", "moon.png",
@@ -169,6 +175,11 @@ class _Rig:
     follow: float  # how much the hand follows the tip
     shadow: np.ndarray  # shadow displacement per pixel of height
     shadow_alpha: float
+    kind: str = "drumstick"  # one of STRIKERS
+    head: float = 0.0  # mallet: radius of its ball; hammer: length of its head along the swing
+    head_w: float = 0.0  # hammer: thickness of its head
+    head_colour: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    muffle: float | None = None  # a soft striker (felt, skin) dulls the sound: low-pass cutoff, Hz
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,6 +195,7 @@ class _Event:
     miss: bool
     labelled: bool
     ring: bool
+    striker: int = 0  # which of the plan's strikers makes it: 0 (rig) or 1 (second)
 
     @property
     def scratch(self) -> bool:
@@ -716,6 +728,14 @@ class _Plan:
     frames: int
     seconds: float
     photo_rate: float = 0.0
+    second: _Rig | None = None  # a second striker, taking turns with the first
+
+    def strikers(self) -> list[_Plan]:
+        """One plan per striker, holding only the events it makes."""
+        if self.second is None:
+            return [self]
+        return [dataclasses.replace(self, rig=rig, events=[e for e in self.events if e.striker == k], second=None)
+                for k, rig in enumerate((self.rig, self.second))]
 
 
 def _plan(task: dict) -> _Plan:
@@ -736,8 +756,47 @@ def _plan(task: dict) -> _Plan:
     centre = np.mean([e.point for e in events], axis=0)
     rig = _rig(rng, family, centre, shape, h)
     photo_rate = PHOTO_RATE if task["style"] == "v2-photo" else 0.0
-    return _Plan(family_name, media, pad, regions, rig, events, _chain(rng, family), frames, seconds,
-                 photo_rate)
+    chain, second = _chain(rng, family), None
+    if task["style"] == "v2-strikers":  # its own stream: the scene and events stay v2's
+        srng = np.random.default_rng([*task["seed"], 4])
+        kind = STRIKERS[int(srng.choice(len(STRIKERS), p=STRIKER_WEIGHTS))]
+        rig = _striker(srng, rig, kind, h)
+        if len(events) >= 2 and srng.random() < PAIR_RATE:
+            events = _take_turns(srng, events)
+            centre = np.mean([e.point for e in events if e.striker == 1], axis=0)
+            second = _striker(srng, _rig(srng, family, centre, shape, h), kind, h)
+    return _Plan(family_name, media, pad, regions, rig, events, chain, frames, seconds, photo_rate, second)
+
+
+def _striker(rng, rig: _Rig, kind: str, h: int) -> _Rig:
+    """``rig`` made into a striker of ``kind``: a drumstick as drawn, a mallet (a ball on a thin
+    handle), a hammer (a heavy head across a thick handle) or a bare hand (no stick at all)."""
+    if kind == "mallet":
+        return dataclasses.replace(
+            rig, kind=kind, head=float(rng.uniform(0.02, 0.045) * h), tip_w=rig.butt_w * float(rng.uniform(0.4, 0.7)),
+            head_colour=tuple(np.clip(_tint(rng, str(rng.choice(["cloth", "plastic", "dark"]))), 0, 255).tolist()),
+            muffle=float(rng.uniform(1500, 5000)))
+    if kind == "hammer":
+        head = float(rng.uniform(0.07, 0.14) * h)
+        metal = _tint(rng, "metal") * rng.uniform(0.35, 1.0)
+        return dataclasses.replace(
+            rig, kind=kind, head=head, head_w=head * float(rng.uniform(0.3, 0.45)),
+            tip_w=rig.butt_w * float(rng.uniform(0.85, 1.1)), head_colour=tuple(np.clip(metal, 0, 255).tolist()))
+    if kind == "hand":  # the hand is the striker: always in the picture, the arm out of it
+        hand = float(rng.uniform(0.14, 0.24) * h)
+        return dataclasses.replace(rig, kind=kind, hand=hand, grip=0.0, length=0.5 * hand, tip_w=0.5 * hand,
+                                   muffle=float(rng.uniform(800, 3500)))
+    return rig
+
+
+def _take_turns(rng, events: list[_Event]) -> list[_Event]:
+    """Share the contacts between two strikers: mostly alternating, sometimes one twice."""
+    turns = [0]
+    for _ in events[1:]:
+        turns.append(turns[-1] ^ int(rng.random() < 0.75))
+    if 1 not in turns:
+        turns[-1] = 1
+    return [dataclasses.replace(e, striker=k) for e, k in zip(events, turns)]
 
 
 # ----------------------------------------------------------------------------- motion
@@ -860,24 +919,48 @@ _SEGMENTS = np.linspace(0, 1, 8)
 
 
 def _stick_shapes(rig: _Rig, tip, toward, bend: float, height: float):
-    """Polygons of the stick (body, highlight), its shadow and the hand and arm, for one pose."""
+    """Polygons of the stick (body, highlight), a mallet's or hammer's head, their shadow and
+    the hand and arm, for one pose. ``tip`` is the point that touches the surface."""
     across = np.array([-toward[1], toward[0]])
+    if rig.kind == "hand":  # the fingers touch: palm and arm behind them, away from the surface
+        side = 1.0 if across @ rig.lift_dir >= 0 else -1.0
+        grip = tip + 0.3 * rig.hand * side * across
+        placed = _place_hand(rig, grip, toward, across, side)
+        palm = np.split(placed[:len(_HAND_POINTS)], _HAND_SPLITS)
+        return {"palm": palm[:_PALM_PARTS], "fingers": palm[_PALM_PARTS:], "arm": [placed[len(_HAND_POINTS):]],
+                "shadow": [p + rig.shadow * height for p in palm[:_PALM_PARTS]]}
     s = _SEGMENTS[:, None]
-    centre = tip + s * rig.length * toward + 4 * s * (1 - s) * bend * across
+    # A mallet's ball or a hammer's head sits between the contact and the handle.
+    root = tip + rig.lift_dir * (rig.head if rig.kind == "mallet" else rig.head / 2)
+    centre = root + s * rig.length * toward + 4 * s * (1 - s) * bend * across
     width = (rig.tip_w + (rig.butt_w - rig.tip_w) * np.clip(s / 0.35, 0, 1)) / 2
     body = np.concatenate([centre + width * across, (centre - width * across)[::-1]])
     shine = np.concatenate([centre[1:] + 0.45 * width[1:] * across, (centre[1:] + 0.1 * width[1:] * across)[::-1]])
-    bead = tip + 0.6 * rig.tip_w * _CIRCLE  # the drumstick's bead
     lifted = np.concatenate([height + s[:, 0] * rig.length * 0.4] * 2)[:, None]
-    shapes = {"stick": [body, bead], "shine": [shine], "shadow": [body + rig.shadow * lifted]}
+    shapes = {"stick": [body], "shine": [shine], "shadow": [body + rig.shadow * lifted]}
+    if rig.kind == "drumstick":
+        shapes["stick"].append(tip + 0.6 * rig.tip_w * _CIRCLE)  # the drumstick's bead
+    else:
+        if rig.kind == "mallet":
+            head = root + rig.head * _CIRCLE
+        else:  # a block from the face on the surface up along the swing
+            normal = np.array([-rig.lift_dir[1], rig.lift_dir[0]]) * rig.head_w / 2
+            head = np.array([tip + normal, tip - normal, tip - normal + rig.lift_dir * rig.head,
+                             tip + normal + rig.lift_dir * rig.head])
+        shapes["head"] = [head]
+        shapes["shadow"].append(head + rig.shadow * height)
     if rig.hand:
-        local = np.concatenate([_HAND_POINTS, rig.forearm])
-        grip = tip + rig.grip * toward
-        placed = grip + local[:, :1] * (toward * rig.hand) + local[:, 1:] * (across * rig.hand * rig.side)
+        placed = _place_hand(rig, root + rig.grip * toward, toward, across, rig.side)
         parts = np.split(placed[:len(_HAND_POINTS)], _HAND_SPLITS)
         shapes["palm"], shapes["fingers"] = parts[:_PALM_PARTS], parts[_PALM_PARTS:]
         shapes["arm"] = [placed[len(_HAND_POINTS):]]
     return shapes
+
+
+def _place_hand(rig: _Rig, grip, toward, across, side: float) -> np.ndarray:
+    """The hand and forearm polygons' points (``_HAND_POINTS`` then the forearm) around ``grip``."""
+    local = np.concatenate([_HAND_POINTS, rig.forearm])
+    return grip + local[:, :1] * (toward * rig.hand) + local[:, 1:] * (across * rig.hand * side)
 
 
 def _blend(canvas: np.ndarray, subs: list[list[np.ndarray]], colour, opacity: float) -> None:
@@ -1074,16 +1157,19 @@ def _blur_steps(motion: dict[str, np.ndarray], rig: _Rig) -> list[np.ndarray]:
 
 
 def _draw_stick(canvas: np.ndarray, rig: _Rig, poses: list[dict]) -> None:
-    """The stick, its shadow and the hand holding it, averaged over the sub-frame ``poses``."""
+    """The striker, its shadow and the hand holding it, averaged over the sub-frame ``poses``."""
     colour = np.array(rig.colour, np.float32)
     if rig.shadow.any():
         _blend(canvas, [p["shadow"] for p in poses], None, rig.shadow_alpha)
     if rig.hand:
         _blend(canvas, [p["arm"] for p in poses], rig.sleeve, 1.0)
         _blend(canvas, [p["palm"] for p in poses], rig.skin, 1.0)
-    _blend(canvas, [p["stick"] for p in poses], colour, 1.0)
-    if rig.butt_w >= 5:  # a highlight along the rod, where it is wide enough to show
+    if "stick" in poses[0]:
+        _blend(canvas, [p["stick"] for p in poses], colour, 1.0)
+    if "stick" in poses[0] and rig.butt_w >= 5:  # a highlight along the rod, where it is wide enough to show
         _blend(canvas, [p["shine"] for p in poses], np.minimum(colour * 1.25 + 30, 255), 0.6)
+    if "head" in poses[0]:
+        _blend(canvas, [p["head"] for p in poses], rig.head_colour, 1.0)
     if rig.hand:  # the fingers wrap round the stick
         _blend(canvas, [p["fingers"] for p in poses], np.array(rig.skin) * 0.92, 1.0)
 
@@ -1101,7 +1187,8 @@ def _render_video(path: Path, rng, plan: _Plan) -> None:
     times = np.arange(plan.frames) / fps
     sub = times[:, None] + (np.linspace(-0.5, 0.5, SUBFRAMES) * media.shutter / fps)[None, :]
     slides = _slides(rng, plan)
-    motion = _kinematics(rng, plan, sub.ravel(), slides)
+    strikers = plan.strikers()
+    motion = _kinematics(rng, strikers[0], sub.ravel(), slides)
     blur = _blur_steps(motion, rig)
     lights = [(sprite, x, y, _offset(slides.get(i, []), times)) for i, (sprite, x, y) in sprites.items()]
     movers = _distractors(rng, family, shape, px, times)
@@ -1113,6 +1200,11 @@ def _render_video(path: Path, rng, plan: _Plan) -> None:
     grain = [rng.normal(0, sigma, (h, w, 3)) for _ in range(4)]
     grain = [(np.clip(g, 0, 255).astype(np.uint8), np.clip(-g, 0, 255).astype(np.uint8)) for g in grain]
     which = rng.integers(0, len(grain), plan.frames)
+    drawn = [(rig, motion, blur)]
+    if len(strikers) > 1:  # drawn from its own stream, after all of the first striker's draws
+        other = np.random.default_rng(rng.integers(2 ** 63))
+        motion2 = _kinematics(other, strikers[1], sub.ravel(), slides)
+        drawn.append((strikers[1].rig, motion2, _blur_steps(motion2, strikers[1].rig)))
     luts = {}
     with av.open(str(path), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=media.fps)
@@ -1131,8 +1223,9 @@ def _render_video(path: Path, rng, plan: _Plan) -> None:
                 if since >= 0 and (r["kind"] == "mark" or since < r["dur"]):
                     _draw_reaction(canvas, r, since, scene)
             reactions = [r for r in reactions if not (r["kind"] == "mark" and times[i] >= r["t"])]
-            _draw_stick(canvas, rig, [_stick_shapes(rig, motion["tip"][k], motion["toward"][k], motion["bend"][k],
-                                                    motion["height"][k]) for k in i * SUBFRAMES + blur[i]])
+            for striker, move, steps in drawn:
+                _draw_stick(canvas, striker, [_stick_shapes(striker, move["tip"][k], move["toward"][k], move["bend"][k],
+                                                            move["height"][k]) for k in i * SUBFRAMES + steps[i]])
             x0, y0, x1, y1 = cameras[i]
             frame = canvas[y0:y1, x0:x1]
             if frame.shape[:2] != (h, w):
@@ -1301,6 +1394,9 @@ def _render_audio(rng, plan: _Plan, samples: int) -> np.ndarray:
         name = plan.regions[e.target].look
         level = e.strength * rng.uniform(0.4, 1.0)
         mono = _scratch(rng, name, level, e) if e.scratch else _impact(rng, name, level)
+        muffle = (plan.second if e.striker else plan.rig).muffle
+        if muffle:
+            mono = _band(mono, None, muffle)
         _add(dry, int(round(e.t * AUDIO_RATE)), mono, gains(e.point[0] + e.drag[0] / 2))
     seconds = samples / AUDIO_RATE
     for at in rng.uniform(0, seconds, rng.poisson(chain.knocks_per_s * seconds)):  # nothing on screen

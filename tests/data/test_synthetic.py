@@ -263,8 +263,9 @@ def test_v2_held_out_family_has_its_own_materials():
     assert struck and struck <= set(STYLE_MATERIALS["outdoor"])
 
 
-def test_v2_stick_touches_at_contact_and_lifts_between():
-    for plan in plans(count=6, seconds=6.0):
+@pytest.mark.parametrize("style", ["v2", "v2-strikers"])
+def test_v2_stick_touches_at_contact_and_lifts_between(style):
+    for plan in (one for whole in plans(count=6, seconds=6.0, style=style) for one in whole.strikers()):
         rng = np.random.default_rng(0)
         slides = v2._slides(rng, plan)
         t, ends = np.array([e.t for e in plan.events]), np.array([e.end for e in plan.events])
@@ -324,3 +325,28 @@ def test_v2_photo_style_without_scikit_image_is_a_clear_error(monkeypatch):
     finally:
         monkeypatch.undo()
         v2._photos.cache_clear()
+
+
+def test_v2_strikers_strike_v2_scenes_with_other_tools(tmp_path):
+    ours, theirs = plans(count=40, style="v2-strikers"), plans(count=40)
+    for a, b in zip(ours, theirs):  # the same scene and contacts: only the striker differs
+        assert a.family == b.family and [r.look for r in a.regions] == [r.look for r in b.regions]
+        assert [(e.t, e.point, e.miss) for e in a.events] == [(e.t, e.point, e.miss) for e in b.events]
+    assert {p.rig.kind for p in ours} == set(v2.STRIKERS) and {p.rig.kind for p in theirs} == {"drumstick"}
+    pairs = [p for p in ours if p.second is not None]
+    assert pairs and not any(p.second for p in theirs)
+    for plan in pairs:  # both take part, and the second striker is the same kind of thing
+        assert {e.striker for e in plan.events} == {0, 1} and plan.second.kind == plan.rig.kind
+        assert sum(len(one.events) for one in plan.strikers()) == len(plan.events)
+    assert all(p.rig.hand > 0 and p.rig.muffle for p in ours if p.rig.kind == "hand")
+    assert all(p.rig.muffle is None for p in ours if p.rig.kind in ("drumstick", "hammer"))
+    hammer = next(p.rig for p in ours if p.rig.kind == "hammer")
+    shapes = v2._stick_shapes(hammer, np.array([100.0, 100.0]), hammer.toward, 0.0, 0.0)
+    assert np.min(np.linalg.norm(shapes["head"][0] - [100.0, 100.0], axis=1)) < hammer.head_w  # face on the point
+    hand = next(p.rig for p in ours if p.rig.kind == "hand")
+    assert "stick" not in v2._stick_shapes(hand, np.array([100.0, 100.0]), hand.toward, 0.0, 0.0)
+    ids = generate(tmp_path, recordings=3, seconds=2.5, seed=2, style="v2-strikers", size=(64, 96),
+                   workers=1, quiet=True)
+    assert ids == recording_ids(3, 2, "v2")
+    assert_layout(tmp_path, 3)
+    assert read_manifest(tmp_path)["style"] == "v2-strikers"
