@@ -26,7 +26,8 @@ def register(subparsers, parents) -> None:
     )
     p.add_argument("--reports", nargs="+", metavar="REPORT",
                    help="evaluate --json files or run folders (their real_clips.json) scored on "
-                   "the same clips; the first is the reference")
+                   "the same clips; the first is the reference. A,B,C: several runs of one "
+                   "configuration (seeds), compared by their mean")
     p.add_argument(
         "--results", default=DEFAULT_RESULTS, help=f"results table (default: {DEFAULT_RESULTS})"
     )
@@ -71,9 +72,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 def compare_reports(paths: list[str]) -> int:
-    """Print the paired real-clip comparison of ``paths`` (see ``format_paired``)."""
+    """Print the paired real-clip comparison of ``paths`` (see ``format_paired``); a path
+    ``A,B,C`` is several runs of one configuration, averaged."""
     from keras_vis.inference.evaluate import format_paired, read_report
 
-    reports = [read_report(path) for path in paths]
-    sys.stdout.write(format_paired(list(paths), [pairs for _, pairs in reports]))
+    reports = [[read_report(part)[1] for part in path.split(",") if part] for path in paths]
+    sys.stdout.write(format_paired(list(paths), [runs[0] if len(runs) == 1 else runs for runs in reports]))
     return 0

@@ -49,6 +49,9 @@ KINDS = ("aligned", "shifted", "swapped")
 # so the clip, not the pair, is the unit that is drawn.
 BOOTSTRAP = {"resamples": 2000, "level": 0.95, "seed": 0}
 INTERVAL_METRICS = ("balanced_accuracy", "auc", "within_clip")
+# One model's scored pairs (a report's "pairs"), or several runs' (seeds of one configuration,
+# scored on the same pairs), whose metrics are averaged.
+Report = Sequence[dict] | Sequence[Sequence[dict]]
 
 
 @dataclasses.dataclass
@@ -259,34 +262,34 @@ def summarize(rows: Sequence[dict], clips: int) -> dict:
     return metrics
 
 
-def bootstrap_intervals(rows: Sequence[dict], resamples: int = BOOTSTRAP["resamples"],
+def bootstrap_intervals(rows: Report, resamples: int = BOOTSTRAP["resamples"],
                         level: float = BOOTSTRAP["level"],
                         seed: int = BOOTSTRAP["seed"]) -> dict[str, list[float]]:
     """``[low, high]`` percentile interval of each of ``INTERVAL_METRICS``, from ``resamples``
     draws of the clips with replacement (a clip drawn twice brings its pairs twice; a clip's
     pairs are those whose video it is). Seeded, so a report repeats exactly; NaN bounds where a
-    metric is undefined in most draws or there are fewer than two clips.
+    metric is undefined in most draws or there are fewer than two clips. ``rows`` is one
+    model's pairs, or several runs' pairs (seeds of one configuration): then each draw's metric
+    is the runs' mean (the clips are resampled, the runs are not).
     """
     sampler = _ClipSampler(rows)
     draws = sampler.draws(sampler.choices(resamples, seed))
     return {name: _percentiles(values, level) for name, values in draws.items()}
 
 
-def paired_difference(reference: Sequence[dict], rows: Sequence[dict],
+def paired_difference(reference: Report, rows: Report,
                       resamples: int = BOOTSTRAP["resamples"], level: float = BOOTSTRAP["level"],
                       seed: int = BOOTSTRAP["seed"]) -> dict[str, dict]:
     """How much ``rows`` beats ``reference`` (two models' pairs under this protocol on the same
     clips), per metric of ``INTERVAL_METRICS``: ``{"difference", "ci", "share_above"}`` where
     the interval comes from drawing the same clips for both models in each resample (paired:
     a hard clip is hard for both, so the interval is narrower than two separate ones), and
-    ``share_above`` is the share of draws in which ``rows`` scores higher.
+    ``share_above`` is the share of draws in which ``rows`` scores higher. Either side may be
+    several runs (seeds of one configuration, see ``bootstrap_intervals``): their mean is compared.
 
     Raises ``DataError`` when the two were not scored on the same pairs.
     """
-    def key(r):
-        return (r["kind"], r["video"], r.get("audio"), r.get("shift_s"))
-
-    if sorted(map(key, reference)) != sorted(map(key, rows)):
+    if _pair_keys(_runs(reference)[0]) != _pair_keys(_runs(rows)[0]):
         raise DataError("the two reports were not scored on the same pairs (other clips, or "
                         "another protocol); evaluate both models on the same folders")
     first, second = _ClipSampler(reference), _ClipSampler(rows)
@@ -303,20 +306,36 @@ def paired_difference(reference: Sequence[dict], rows: Sequence[dict],
     return result
 
 
-class _ClipSampler:
-    """The pairs of an evaluation as arrays, to recompute the headline metrics on any multiset
-    of its clips (a bootstrap draw) without going through dicts each time."""
+def _pair_keys(rows: Sequence[dict]) -> list[tuple]:
+    return sorted((r["kind"], r["video"], r.get("audio"), r.get("shift_s")) for r in rows)
 
-    def __init__(self, rows: Sequence[dict]):
+
+def _runs(report: Report) -> list[Sequence[dict]]:
+    """A report as a list of runs' pairs: one model's pairs become a list of one."""
+    return [report] if not report or isinstance(report[0], dict) else list(report)
+
+
+class _ClipSampler:
+    """The pairs of an evaluation (or of several runs' evaluations on the same pairs, averaged)
+    as arrays, to recompute the headline metrics on any multiset of its clips (a bootstrap
+    draw) without going through dicts each time."""
+
+    def __init__(self, report: Report):
+        runs = [sorted(rows, key=lambda r: (r["kind"], r["video"], str(r.get("audio")), r.get("shift_s") or 0.0))
+                for rows in _runs(report)]
+        if any(_pair_keys(rows) != _pair_keys(runs[0]) for rows in runs[1:]):
+            raise DataError("the runs to average were not scored on the same pairs (other clips, "
+                            "or another protocol); evaluate them on the same folders")
+        rows = runs[0]
         self.names = sorted({r["video"] for r in rows})
         index = {name: i for i, name in enumerate(self.names)}
         clip_of = np.array([index[r["video"]] for r in rows], dtype=int)
         self.labels = np.array([r["label"] for r in rows]).astype(bool)
-        self.scores = np.array([r["p_real"] for r in rows], dtype="float64")
+        self.scores = np.array([[r["p_real"] for r in run] for run in runs], dtype="float64")
         self.members = [np.flatnonzero(clip_of == c) for c in range(len(self.names))]
-        per_clip = _clip_wins(rows)
+        tables = [_clip_wins(run) for run in runs]
         self.wins, self.comparisons = (
-            np.array([per_clip.get(n, (0.0, 0))[k] for n in self.names], dtype="float64")
+            np.array([[table.get(n, (0.0, 0))[k] for n in self.names] for table in tables], dtype="float64")
             for k in (0, 1))
 
     def choices(self, resamples: int, seed: int) -> np.ndarray:
@@ -331,17 +350,20 @@ class _ClipSampler:
                 for name, values in self.draws(np.arange(len(self.names))[None]).items()}
 
     def draws(self, chosen: np.ndarray) -> dict[str, np.ndarray]:
+        """Each metric per draw (row of ``chosen``), averaged over the runs."""
         out = {name: np.full(len(chosen), np.nan) for name in INTERVAL_METRICS}
         for i, clips in enumerate(chosen):
             index = np.concatenate([self.members[c] for c in clips])
-            real, said_real = self.labels[index], self.scores[index] > 0.5
+            real = self.labels[index]
             if real.any() and (~real).any():
-                out["balanced_accuracy"][i] = 0.5 * (said_real[real].mean()
-                                                     + (~said_real[~real]).mean())
-                out["auc"][i] = roc_auc(real, self.scores[index])
+                said_real = self.scores[:, index] > 0.5
+                out["balanced_accuracy"][i] = np.mean(0.5 * (said_real[:, real].mean(1)
+                                                             + (~said_real[:, ~real]).mean(1)))
+                out["auc"][i] = np.mean([roc_auc(real, scores[index]) for scores in self.scores])
             # Within-clip ranking: the drawn clips' wins over their own comparisons, pooled.
-            if self.comparisons[clips].sum():
-                out["within_clip"][i] = self.wins[clips].sum() / self.comparisons[clips].sum()
+            comparisons = self.comparisons[:, clips].sum(1)
+            if comparisons.all():
+                out["within_clip"][i] = np.mean(self.wins[:, clips].sum(1) / comparisons)
         return out
 
 
@@ -443,16 +465,20 @@ def read_report(path: str | os.PathLike) -> tuple[str, list[dict]]:
     return str(report.get("model", path)), pairs
 
 
-def format_paired(labels: Sequence[str], reports: Sequence[Sequence[dict]]) -> str:
+def format_paired(labels: Sequence[str], reports: Sequence[Report]) -> str:
     """A markdown table: each report's metrics with their intervals, and each one's paired
-    difference from the first (see ``paired_difference``). ``DataError`` naming both labels when
-    a report was scored on other pairs than the first."""
+    difference from the first (see ``paired_difference``); a report may be several runs,
+    averaged. ``DataError`` naming both labels when a report was scored on other pairs than the
+    first."""
     header = "| report | " + " | ".join(
         f"{name.replace('_', ' ')} | vs first (paired {100 * BOOTSTRAP['level']:.0f} % interval)"
         for name in INTERVAL_METRICS) + " |"
     lines = [header, "|---|" + "---:|---|" * len(INTERVAL_METRICS)]
     for i, (label, rows) in enumerate(zip(labels, reports)):
-        point, own = _ClipSampler(rows).point(), bootstrap_intervals(rows)
+        try:
+            point, own = _ClipSampler(rows).point(), bootstrap_intervals(rows)
+        except DataError as error:
+            raise DataError(f"{label}: {error}") from None
         try:
             paired = paired_difference(reports[0], rows) if i else None
         except DataError as error:

@@ -99,6 +99,13 @@ def test_compare_reports_prints_paired_differences(tmp_path, capsys):
     # b calls the first clip's aligned pair real as well: +0.125 balanced accuracy.
     assert "b.json | 1.000 " in lines[3] and "+0.125 [" in lines[3]
 
+    # Two runs of one configuration, by their mean: half of b's gain.
+    runs = report(tmp_path / "b.json", 0.1) + "," + report(tmp_path / "a2.json", 0.0)
+    args = parse("compare", "--reports", str(tmp_path / "a.json"), runs)
+    assert args.func(args) == 0
+    line = capsys.readouterr().out.splitlines()[3]
+    assert line.startswith(f"| {runs} | 0.938 ") and "+0.062 [" in line
+
 
 def test_compare_reports_names_reports_scored_on_other_clips(tmp_path):
     def report(path, clips):

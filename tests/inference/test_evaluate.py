@@ -131,6 +131,23 @@ def test_paired_difference_draws_the_same_clips_for_both():
         paired_difference(a, a[:-1])
 
 
+def test_several_runs_are_compared_by_their_mean():
+    a = _report_rows([0.45, 0.7, 0.8, 0.48, 0.9, 0.6], [0.2, 0.3, 0.1, 0.4, 0.2, 0.3])
+    b = [{**r, "p_real": r["p_real"] + 0.06} for r in a]
+    worse = [{**r, "p_real": 1 - r["p_real"]} for r in a]  # every order reversed
+    assert bootstrap_intervals([a, a], resamples=300) == bootstrap_intervals(a, resamples=300)
+    one, mean = paired_difference(a, b, resamples=300), paired_difference(a, [b, worse], resamples=300)
+    reversed_auc = paired_difference(a, worse, resamples=300)["auc"]["difference"]
+    assert mean["auc"]["difference"] == pytest.approx(reversed_auc / 2)  # (0 + reversed) / 2
+    assert mean["balanced_accuracy"]["difference"] == pytest.approx(
+        (one["balanced_accuracy"]["difference"]
+         + paired_difference(a, worse, resamples=300)["balanced_accuracy"]["difference"]) / 2)
+    shuffled = list(reversed(b))  # the same pairs in another order: matched pair by pair
+    assert paired_difference(a, [shuffled, shuffled], resamples=300) == one
+    with pytest.raises(DataError, match="runs to average were not scored on the same pairs"):
+        bootstrap_intervals([a, a[:-1]])
+
+
 def test_read_report_takes_json_or_run_folder_and_names_bad_files(tmp_path):
     rows = _report_rows([0.9, 0.8], [0.1, 0.2])
     (tmp_path / "report.json").write_text(json.dumps({"model": "m", "pairs": rows}))
