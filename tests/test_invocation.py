@@ -83,3 +83,26 @@ def test_progress_bars_redraw_rarely_when_logged_to_a_file(monkeypatch):
     assert done.stdout.strip().splitlines()[-1] == "30.0"
 
 
+
+
+def test_keras_without_pyplot_then_pyplot_as_usual():
+    # A fresh process: keras is imported once per process, with its backend fixed.
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from keras_vis.invocation import import_keras_without_pyplot\n"
+        "import_keras_without_pyplot()\n"
+        "assert 'keras' in sys.modules and 'matplotlib.pyplot' not in sys.modules\n"
+        "import matplotlib\n"
+        "matplotlib.use('Agg')\n"
+        "import matplotlib.pyplot as plt\n"
+        "plt.figure()\n"
+        "import_keras_without_pyplot()  # keras already there: nothing to do\n"
+        "print('ok')\n"
+    )
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("ok")

@@ -11,8 +11,8 @@ from pathlib import Path
 from keras_vis.errors import KerasVisError
 
 
-# Whole process on a 10 s clip, 2 idle cores (benchmarks/predict.py): JAX 3.1 s with its
-# compilation cache (7.8 s the first time on a machine), PyTorch 4.1 s, TensorFlow 4.4 s.
+# Whole process on a 10 s clip, 2 idle cores (benchmarks/predict.py): JAX 2.75 s with its
+# compilation cache (7.5 s the first time on a machine), PyTorch 3.7 s, TensorFlow 4.0 s.
 BACKEND = "jax"
 
 
@@ -86,6 +86,9 @@ def parse_offsets(text: str) -> tuple[float, float]:
 
 
 def main(args) -> int:
+    from keras_vis.invocation import import_keras_without_pyplot
+
+    import_keras_without_pyplot()
     import zoo
     from keras_vis.inference.predict import load_model, offset_grid, predict
 
