@@ -77,5 +77,5 @@ def compare_reports(paths: list[str]) -> int:
     from keras_vis.inference.evaluate import format_paired, read_report
 
     reports = [[read_report(part)[1] for part in path.split(",") if part] for path in paths]
-    sys.stdout.write(format_paired(list(paths), [runs[0] if len(runs) == 1 else runs for runs in reports]))
+    sys.stdout.write(format_paired(list(paths), reports))
     return 0

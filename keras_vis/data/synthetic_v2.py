@@ -1166,8 +1166,8 @@ def _draw_stick(canvas: np.ndarray, rig: _Rig, poses: list[dict]) -> None:
         _blend(canvas, [p["palm"] for p in poses], rig.skin, 1.0)
     if "stick" in poses[0]:
         _blend(canvas, [p["stick"] for p in poses], colour, 1.0)
-    if "stick" in poses[0] and rig.butt_w >= 5:  # a highlight along the rod, where it is wide enough to show
-        _blend(canvas, [p["shine"] for p in poses], np.minimum(colour * 1.25 + 30, 255), 0.6)
+        if rig.butt_w >= 5:  # a highlight along the rod, where it is wide enough to show
+            _blend(canvas, [p["shine"] for p in poses], np.minimum(colour * 1.25 + 30, 255), 0.6)
     if "head" in poses[0]:
         _blend(canvas, [p["head"] for p in poses], rig.head_colour, 1.0)
     if rig.hand:  # the fingers wrap round the stick

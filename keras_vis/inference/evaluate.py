@@ -306,8 +306,13 @@ def paired_difference(reference: Report, rows: Report,
     return result
 
 
+def _pair_key(r: dict) -> tuple:
+    """What makes a pair that pair, in a form that sorts (no None)."""
+    return (r["kind"], r["video"], str(r.get("audio")), r.get("shift_s") or 0.0)
+
+
 def _pair_keys(rows: Sequence[dict]) -> list[tuple]:
-    return sorted((r["kind"], r["video"], r.get("audio"), r.get("shift_s")) for r in rows)
+    return sorted(map(_pair_key, rows))
 
 
 def _runs(report: Report) -> list[Sequence[dict]]:
@@ -321,8 +326,7 @@ class _ClipSampler:
     draw) without going through dicts each time."""
 
     def __init__(self, report: Report):
-        runs = [sorted(rows, key=lambda r: (r["kind"], r["video"], str(r.get("audio")), r.get("shift_s") or 0.0))
-                for rows in _runs(report)]
+        runs = [sorted(rows, key=_pair_key) for rows in _runs(report)]
         if any(_pair_keys(rows) != _pair_keys(runs[0]) for rows in runs[1:]):
             raise DataError("the runs to average were not scored on the same pairs (other clips, "
                             "or another protocol); evaluate them on the same folders")
