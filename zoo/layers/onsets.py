@@ -4,6 +4,8 @@
 (a striker moves fast and stops at the surface when the sound starts). ``AudioOnsets`` turns a
 waveform into one value per video frame: the largest rise of log energy within that frame.
 ``LagAgreement`` scores how much better the two line up at lag 0 than at any other lag.
+``MotionGrid`` keeps where the motion is: the frame differences' energy on a coarse grid of
+cells, the input of a learned model that sees motion and nothing of a scene's look.
 """
 
 from __future__ import annotations
@@ -30,6 +32,43 @@ class VisualOnsets(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[1], 1)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MotionGrid(keras.layers.Layer):
+    """uint8 ``(B, T, H, W, 3)`` -> ``(B, T, grid, grid, 2)``: log motion energy per cell.
+
+    ``m[i] = log(floor + mean |grey[i + 1] - grey[i]|)`` over each of ``grid x grid`` cells;
+    frame i gets the motion that led into it (``m[i - 1]``) and the motion that leaves it
+    (``m[i]``), the edge frames repeating their one neighbour. A contact is where the first is
+    large and the second small. The floor (in grey levels of [0, 1]) keeps codec noise and
+    sensor grain from looking like motion; colours, textures and shapes do not get through.
+    """
+
+    def __init__(self, grid: int, floor: float = 0.01, **kwargs):
+        super().__init__(**kwargs)
+        self.grid = int(grid)
+        self.floor = float(floor)
+
+    def call(self, video):
+        frames, height, width = video.shape[1:4]
+        if height % self.grid or width % self.grid:
+            raise ValueError(f"a {height} x {width} frame does not split into "
+                             f"{self.grid} x {self.grid} equal cells")
+        grey = ops.mean(ops.cast(video, "float32"), axis=-1) / 255.0
+        change = ops.abs(grey[:, 1:] - grey[:, :-1])
+        cells = ops.reshape(change, (-1, frames - 1, self.grid, height // self.grid,
+                                     self.grid, width // self.grid))
+        motion = ops.log(ops.mean(cells, axis=(3, 5)) + self.floor)
+        into = ops.concatenate([motion[:, :1], motion], axis=1)
+        out_of = ops.concatenate([motion, motion[:, -1:]], axis=1)
+        return ops.stack([into, out_of], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1], self.grid, self.grid, 2)
+
+    def get_config(self):
+        return {**super().get_config(), "grid": self.grid, "floor": self.floor}
 
 
 @keras.saving.register_keras_serializable(package="zoo")

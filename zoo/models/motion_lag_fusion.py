@@ -1,0 +1,90 @@
+"""``motion_lag_fusion``: ``lag_sync_fusion``'s lag comparison on encoders that see only motion
+and sound onsets.
+
+The ResNet encoders of the other models see whole frames and spectrograms, so they can learn
+what a generator's scenes and sounds look like; on real footage that knowledge is wrong. Here
+the video encoder sees only where and how much the picture changes (``MotionGrid``: the log
+energy of frame differences on a coarse grid, with each cell's mean over the clip removed) and
+the audio encoder only the changes of a log-mel spectrogram standardised per clip. Small
+convolutions learn which patterns of motion (a striker that moves and stops) and of sound (an
+onset) mark a contact, and the centred lag profile of ``lag_sync_fusion`` compares them at
+every lag. What can be learned is what a contact looks and sounds like anywhere, by design.
+late fusion: the time-averaged embeddings concatenated instead (no timing, for comparison).
+"""
+
+from __future__ import annotations
+
+import keras
+
+from zoo.clip import ClipSpec
+from zoo.layers.fusion import classifier_head, lag_fusion, late_fusion
+from zoo.layers.frames import FoldFrames, UnfoldFrames
+from zoo.layers.inputs import model_inputs
+from zoo.layers.onsets import MotionGrid
+from zoo.layers.parts import assemble
+from zoo.layers.preprocess import ClipStandardization, StereoLogMel
+from zoo.preset import sized_presets
+from zoo.registry import register_model
+
+# Cells of 8 x 8 pixels at every size: 64 / 8, 128 / 16, 112 / 14.
+_TINY = dict(grid=8, video_widths=(16, 32), audio_width=32, num_mel_bins=32, projection=32,
+             max_lag_s=0.8, head_units=32, dropout=0.1)
+_SMALL = dict(grid=16, video_widths=(24, 48), audio_width=48, num_mel_bins=48, projection=48,
+              max_lag_s=0.8, head_units=64, dropout=0.1)
+_BASE = dict(grid=14, video_widths=(32, 64), audio_width=64, num_mel_bins=64, projection=64,
+             max_lag_s=0.8, head_units=64, dropout=0.1)
+
+PRESETS = sized_presets(_TINY, _SMALL, _BASE)
+# Spectrogram frames per video frame: a sound's start is placed within a quarter frame.
+_STEPS_PER_FRAME = 4
+
+
+def motion_features(video, clip: ClipSpec, grid: int, widths, name: str = "video"):
+    """uint8 frames -> ``(B, T, widths[-1])``: convolutions over each frame's motion grid
+    (spatial max and mean), then one over time."""
+    x = MotionGrid(grid, name=f"{name}_motion_grid")(video)
+    x = ClipStandardization(name=f"{name}_clip_standardize")(x)
+    x = FoldFrames(name=f"{name}_fold")(x)
+    for i, width in enumerate(widths):
+        x = keras.layers.Conv2D(width, 3, padding="same", activation="relu",
+                                name=f"{name}_conv{i + 1}")(x)
+    mean = keras.layers.GlobalAveragePooling2D(name=f"{name}_pool")(x)
+    peak = keras.layers.GlobalMaxPooling2D(name=f"{name}_max_pool")(x)
+    x = keras.layers.Concatenate(name=f"{name}_pool_concat")([mean, peak])
+    x = UnfoldFrames(clip.frames, name=f"{name}_unfold")(x)
+    return keras.layers.Conv1D(widths[-1], 3, padding="same", activation="relu",
+                               name=f"{name}_time_conv")(x)
+
+
+def onset_features(audio, clip: ClipSpec, width: int, num_mel_bins: int, name: str = "audio"):
+    """Waveform -> ``(B, T, width)``: a per-clip standardised log-mel, a convolution over time
+    that can see each band rise, the strongest response within each video frame, then one
+    more convolution over time."""
+    mel = StereoLogMel.for_clip(clip, _STEPS_PER_FRAME, num_mel_bins=num_mel_bins,
+                                name=f"{name}_log_mel")(audio)
+    x = ClipStandardization(name=f"{name}_clip_standardize")(mel)
+    x = keras.layers.Reshape((mel.shape[1], mel.shape[2] * mel.shape[3]),
+                             name=f"{name}_bands")(x)
+    x = keras.layers.Conv1D(width, 5, padding="same", activation="relu",
+                            name=f"{name}_onset_conv")(x)
+    x = keras.layers.MaxPooling1D(_STEPS_PER_FRAME, name=f"{name}_per_frame")(x)
+    return keras.layers.Conv1D(width, 3, padding="same", activation="relu",
+                               name=f"{name}_time_conv")(x)
+
+
+@register_model(presets=PRESETS)
+def motion_lag_fusion(clip: ClipSpec, fusion: str, grid: int, video_widths, audio_width: int,
+                      num_mel_bins: int = 32, projection: int = 32, max_lag_s: float = 0.8,
+                      head_units: int = 32, dropout: float = 0.1) -> keras.Model:
+    inputs = model_inputs(clip)
+    video = motion_features(inputs["video"], clip, grid, video_widths)
+    audio = onset_features(inputs["audio"], clip, audio_width, num_mel_bins)
+    max_lag = min(clip.frames - 2, max(1, int(round(max_lag_s * clip.fps))))
+
+    def head(video, audio):
+        if fusion == "late":
+            video_embedding = keras.layers.GlobalAveragePooling1D(name="video_time_mean")(video)
+            return classifier_head(late_fusion(video_embedding, audio), head_units, dropout)
+        return classifier_head(lag_fusion(video, audio, projection, max_lag), head_units, dropout)
+
+    return assemble(inputs, video, audio, head)
