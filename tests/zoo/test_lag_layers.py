@@ -71,3 +71,31 @@ def test_lag_sync_fusion_peak_decision_builds_and_rejects_unknown_decisions():
     assert model.get_layer("fusion_head").get_layer("p_real").__class__.__name__ == "LagPeak"
     with pytest.raises(ValueError, match="decision must be one of"):
         zoo.build("lag_sync_fusion", "tiny", decision="vote")
+
+
+def test_motion_grid_places_motion_in_its_cell_and_frame():
+    from zoo.layers.onsets import MotionGrid
+
+    frames = np.full((1, 6, 32, 32, 3), 100, np.uint8)
+    frames[0, 3:, 8:16, 24:32] = 200  # cell (1, 3) of a 4 x 4 grid changes between frames 2 and 3
+    grid = np.array(MotionGrid(4, floor=0.01)(frames))
+    assert grid.shape == (1, 6, 4, 4, 2)
+    still = np.log(0.01)
+    moved = np.log(100 / 255 + 0.01)
+    into, out_of = grid[0, ..., 0], grid[0, ..., 1]
+    np.testing.assert_allclose(into[3, 1, 3], moved, rtol=1e-5)  # the motion that led into frame 3
+    np.testing.assert_allclose(out_of[2, 1, 3], moved, rtol=1e-5)  # the motion leaving frame 2
+    into[3, 1, 3] = out_of[2, 1, 3] = still
+    np.testing.assert_allclose(grid[0], still, rtol=1e-5)  # nothing else moved
+    # Colour alone (the same change in every frame) is not motion.
+    tinted = np.asarray(MotionGrid(4)(np.full((1, 6, 32, 32, 3), 7, np.uint8)))
+    np.testing.assert_allclose(tinted, np.asarray(MotionGrid(4)(frames * 0 + 250)), rtol=1e-6)
+
+
+def test_motion_grid_names_frames_that_do_not_split_into_cells():
+    import pytest
+
+    from zoo.layers.onsets import MotionGrid
+
+    with pytest.raises(ValueError, match="30 x 32 frame does not split into 4 x 4"):
+        MotionGrid(4)(np.zeros((1, 3, 30, 32, 3), np.uint8))
