@@ -42,7 +42,8 @@ class MotionGrid(keras.layers.Layer):
     frame i gets the motion that led into it (``m[i - 1]``) and the motion that leaves it
     (``m[i]``), the edge frames repeating their one neighbour. A contact is where the first is
     large and the second small. The floor (in grey levels of [0, 1]) keeps codec noise and
-    sensor grain from looking like motion; colours, textures and shapes do not get through.
+    sensor grain from looking like motion; a still scene's colours, textures and shapes do not
+    get through, only how much each cell changes.
     """
 
     def __init__(self, grid: int, floor: float = 0.01, **kwargs):

@@ -8,7 +8,7 @@ energy of frame differences on a coarse grid, with each cell's mean over the cli
 the audio encoder only the changes of a log-mel spectrogram standardised per clip. Small
 convolutions learn which patterns of motion (a striker that moves and stops) and of sound (an
 onset) mark a contact, and the centred lag profile of ``lag_sync_fusion`` compares them at
-every lag. What can be learned is what a contact looks and sounds like anywhere, by design.
+every lag. What it can learn is how a contact moves and sounds, not how a scene looks.
 late fusion: the time-averaged embeddings concatenated instead (no timing, for comparison).
 """
 
