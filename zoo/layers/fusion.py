@@ -161,3 +161,18 @@ def lag_fusion(video, audio, width: int, max_lag: int, name: str = "fusion"):
     a = keras.layers.LayerNormalization(name=f"{name}_audio_norm")(audio)
     a = keras.layers.Dense(width, name=f"{name}_audio_project")(a)
     return LagProfile(max_lag, name=f"{name}_lag_profile")([v, a])
+
+
+def lag_head(video, audio, clip, fusion: str, projection: int, max_lag_s: float,
+             head_units: int, dropout: float, decision: str = "head"):
+    """The head of the lag models: the centred lag profile up to ``max_lag_s`` either way (in
+    whole frames, at most ``clip.frames - 2``), then an MLP (``decision="head"``) or
+    ``LagPeak`` (``"peak"``); ``fusion="late"``: time-averaged embeddings instead, no timing."""
+    if fusion == "late":
+        video_embedding = keras.layers.GlobalAveragePooling1D(name="video_time_mean")(video)
+        return classifier_head(late_fusion(video_embedding, audio), head_units, dropout)
+    max_lag = min(clip.frames - 2, max(1, int(round(max_lag_s * clip.fps))))
+    profile = lag_fusion(video, audio, projection, max_lag)
+    if decision == "peak":
+        return LagPeak(dtype="float32", name="p_real")(profile)
+    return classifier_head(profile, head_units, dropout)

@@ -17,7 +17,7 @@ import keras
 
 from zoo.clip import ClipSpec
 from zoo.layers.branches import resnet_encoders
-from zoo.layers.fusion import LagPeak, classifier_head, lag_fusion, late_fusion
+from zoo.layers.fusion import lag_head
 from zoo.layers.inputs import model_inputs
 from zoo.layers.parts import assemble
 from zoo.preset import sized_presets
@@ -45,16 +45,9 @@ def lag_sync_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths: 
     inputs = model_inputs(clip)
     video, audio = resnet_encoders(inputs, clip, widths, depths, stem_kernel, stem_pool,
                                    num_mel_bins, input_norm)
-    max_lag = min(clip.frames - 2, max(1, int(round(max_lag_s * clip.fps))))
 
     def head(video, audio):
-        if fusion == "late":
-            video_embedding = keras.layers.GlobalAveragePooling1D(name="video_time_mean")(video)
-            fused = late_fusion(video_embedding, audio)
-            return classifier_head(fused, head_units, dropout)
-        profile = lag_fusion(video, audio, projection, max_lag)
-        if decision == "peak":
-            return LagPeak(dtype="float32", name="p_real")(profile)
-        return classifier_head(profile, head_units, dropout)
+        return lag_head(video, audio, clip, fusion, projection, max_lag_s, head_units, dropout,
+                        decision)
 
     return assemble(inputs, video, audio, head)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import keras
 
 from zoo.clip import ClipSpec
-from zoo.layers.fusion import classifier_head, lag_fusion, late_fusion
+from zoo.layers.fusion import lag_head
 from zoo.layers.frames import FoldFrames, UnfoldFrames
 from zoo.layers.inputs import model_inputs
 from zoo.layers.onsets import MotionGrid
@@ -79,12 +79,8 @@ def motion_lag_fusion(clip: ClipSpec, fusion: str, grid: int, video_widths, audi
     inputs = model_inputs(clip)
     video = motion_features(inputs["video"], clip, grid, video_widths)
     audio = onset_features(inputs["audio"], clip, audio_width, num_mel_bins)
-    max_lag = min(clip.frames - 2, max(1, int(round(max_lag_s * clip.fps))))
 
     def head(video, audio):
-        if fusion == "late":
-            video_embedding = keras.layers.GlobalAveragePooling1D(name="video_time_mean")(video)
-            return classifier_head(late_fusion(video_embedding, audio), head_units, dropout)
-        return classifier_head(lag_fusion(video, audio, projection, max_lag), head_units, dropout)
+        return lag_head(video, audio, clip, fusion, projection, max_lag_s, head_units, dropout)
 
     return assemble(inputs, video, audio, head)
