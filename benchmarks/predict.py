@@ -6,8 +6,11 @@ Two tables, each backend in its own processes (the backend is fixed when keras i
   ``--repeats``. JAX is timed twice: with an empty compilation cache (its first run on a
   machine) and with the cache that run left (every later run; ``keras_vis.invocation``);
 - inside one process: import, model load, the first call (tracing/compiling) and warm calls,
-  and the warm real-time factor (seconds of recording scored per second), which is what a
-  folder of clips scored in one process (``predict DIR``) gets.
+  and the warm real-time factor (seconds of recording scored per second) of one call;
+- a folder of ``FOLDER_CLIPS`` copies of the recording (its audio muxed in) scored in one
+  process as ``predict DIR`` scores it (``predict_many``: the next file decoded while the
+  current one is scored; one ``predict`` call after another in code that has no
+  ``predict_many``), in seconds of recording per second.
 ``--baseline REV`` adds the same rows for the code of git revision REV (its ``keras_vis`` and
 ``zoo``, default checkpoint included), timed in the same run.
 
@@ -39,7 +42,12 @@ from keras_vis.invocation import BACKENDS  # noqa: E402  (no keras)
 
 
 
-def child(model: str, video: str, audio: str, repeats: int) -> None:
+# Copies of the recording in the folder row: enough for the decoding of one to hide behind
+# the scoring of the one before.
+FOLDER_CLIPS = 6
+
+
+def child(model: str, video: str, audio: str, folder: str, repeats: int) -> None:
     """Runs inside one backend's process; prints one JSON line."""
     start = time.perf_counter()
     import keras
@@ -56,6 +64,18 @@ def child(model: str, video: str, audio: str, repeats: int) -> None:
         start = time.perf_counter()
         result = predict(video, audio, model=loaded)
         times.append(time.perf_counter() - start)
+    videos = sorted(Path(folder).glob("*.mp4"))
+    try:
+        from keras_vis.inference.predict import predict_many
+    except ImportError:  # code from before predict_many: what its predict DIR did
+        def predict_many(videos, model):
+            return [(v, predict(v, model=model)) for v in videos]
+    folder_times = []
+    for _ in range(1 + repeats):
+        start = time.perf_counter()
+        scored = list(predict_many(videos, model=loaded))
+        folder_times.append(time.perf_counter() - start)
+    assert all(not isinstance(r, Exception) for _, r in scored), scored
     testable_offsets = sum(score is not None for score in result.offset_scores)
     print(json.dumps({
         "backend": keras.backend.backend(),
@@ -63,6 +83,7 @@ def child(model: str, video: str, audio: str, repeats: int) -> None:
         "load_s": load_s,
         "first_s": times[0],
         "warm_s": min(times[1:]) if repeats else float("nan"),
+        "folder_clip_s": min(folder_times[1:]) / len(videos) if repeats else float("nan"),
         "windows": len(result.window_scores),
         "offsets": testable_offsets,
         "p_real": result.p_real,
@@ -86,12 +107,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline", metavar="REV",
                         help="also time the code of this git revision, in the same run")
-    parser.add_argument("--child", nargs=3, metavar=("MODEL", "VIDEO", "AUDIO"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, metavar=("MODEL", "VIDEO", "AUDIO", "FOLDER"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child, repeats=args.repeats)
         return
 
+    from generated_clips import mux
     from keras_vis.data.synthetic import generate
     from keras_vis.inference.predict import default_checkpoint
 
@@ -100,6 +123,11 @@ def main() -> None:
         generate(tmp / "data", recordings=1, seconds=args.seconds, seed=4242, style="studio")
         video = sorted((tmp / "data").glob("*_mic.mp4"))[0]
         audio = video.with_suffix(".wav")
+        folder = tmp / "folder"
+        folder.mkdir()
+        mux(video, audio, folder / "clip0.mp4")
+        for k in range(1, FOLDER_CLIPS):
+            shutil.copy(folder / "clip0.mp4", folder / f"clip{k}.mp4")
         model = default_checkpoint()
         which = "default checkpoint"
         if not model.is_file():
@@ -111,8 +139,8 @@ def main() -> None:
               f"{os.cpu_count()} cpu cores")
         print()
         print("| code | backend | whole process s (best of repeats) | import s | load s "
-              "| first predict s | warm predict s | warm x real time |")
-        print("|---|---|---|---|---|---|---|---|")
+              "| first predict s | warm predict s | warm x real time | folder x real time |")
+        print("|---|---|---|---|---|---|---|---|---|")
         codes = [("working tree", ROOT, model)]
         with contextlib.ExitStack() as stack:
             if args.baseline:
@@ -124,11 +152,11 @@ def main() -> None:
                 codes.append((args.baseline, folder, theirs if theirs.is_file() else model))
             for backend in args.backends:
                 for label, code, chosen in codes:
-                    print_rows(label, backend, code, chosen, video, audio, tmp, args)
+                    print_rows(label, backend, code, chosen, video, audio, folder, tmp, args)
 
 
 def print_rows(label: str, backend: str, code: Path, model: Path, video: Path, audio: Path,
-               tmp: Path, args: argparse.Namespace) -> None:
+               folder: Path, tmp: Path, args: argparse.Namespace) -> None:
     """The table's rows for one backend and one version of the code."""
     # JAX: first with an empty compilation cache, then with the one that run left.
     for fresh in ((True, False) if backend == "jax" else (False,)):
@@ -137,15 +165,16 @@ def print_rows(label: str, backend: str, code: Path, model: Path, video: Path, a
                 for _ in range(args.repeats)]
         if fresh:
             shutil.rmtree(cache, ignore_errors=True)
-        row = inside(backend, model, video, audio, cache, args.repeats, code)
+        row = inside(backend, model, video, audio, folder, cache, args.repeats, code)
         name = backend + {True: " (empty cache)", False: " (warm cache)"}[fresh] \
             if backend == "jax" else backend
         if row is None:
-            print(f"| {label} | {name} | {min(wall):.2f} | failed | | | | |")
+            print(f"| {label} | {name} | {min(wall):.2f} | failed | | | | | |")
             continue
         print(f"| {label} | {name} | {min(wall):.2f} | {row['import_s']:.2f} "
               f"| {row['load_s']:.2f} | {row['first_s']:.2f} | {row['warm_s']:.2f} "
-              f"| {args.seconds / row['warm_s']:.0f} |", flush=True)
+              f"| {args.seconds / row['warm_s']:.0f} "
+              f"| {args.seconds / row['folder_clip_s']:.0f} |", flush=True)
 
 
 def _env(backend: str, cache: Path, code: Path = ROOT) -> dict:
@@ -165,15 +194,16 @@ def whole_process(backend: str, video: Path, audio: Path, cache: Path, fresh: bo
     return time.perf_counter() - start
 
 
-def inside(backend: str, model: Path, video: Path, audio: Path, cache: Path,
+def inside(backend: str, model: Path, video: Path, audio: Path, folder: Path, cache: Path,
            repeats: int, code: Path = ROOT) -> dict | None:
     """The in-process breakdown (one process, after the whole-process runs)."""
     done = subprocess.run(
         [sys.executable, __file__, "--repeats", str(repeats),
-         "--child", str(model), str(video), str(audio)],
+         "--child", str(model), str(video), str(audio), str(folder)],
         env=_env(backend, cache, code), cwd=code, capture_output=True, text=True,
     )
     if done.returncode != 0:
+        print(f"{backend} at {code}: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -31,7 +31,9 @@ def register(subparsers, parents) -> None:
     )
     p.add_argument("video", nargs="+",
                    help="video file(s) (mp4, mov, avi, mkv, ...; any codec, fps and size) or "
-                   "folders of them: one process scores them all, loading the model once")
+                   "folders of them: one process scores them all, loading the model once and decoding "
+                   "the next file while scoring the current one; a file that cannot be read is "
+                   "reported and skipped (exit status 2)")
     p.add_argument(
         "--audio",
         metavar="WAV",
@@ -90,7 +92,7 @@ def main(args) -> int:
 
     import_keras_without_pyplot()
     import zoo
-    from keras_vis.inference.predict import load_model, offset_grid, predict
+    from keras_vis.inference.predict import load_model, offset_grid, predict, predict_many
 
     if args.batch_size < 1:
         raise KerasVisError(f"--batch-size must be at least 1, got {args.batch_size}")
@@ -100,32 +102,40 @@ def main(args) -> int:
         model, _ = load_model(args.model)
         offsets = offset_grid(*args.offsets, fps=zoo.clip_of(model).fps)
     videos = _videos(args.video)
-    if len(videos) > 1 and (args.audio or args.plot):
-        raise KerasVisError("--audio and --plot take one video; score several with their own "
-                            "audio tracks")
-    results = []
-    for video in videos:
-        result = predict(
-            video,
-            audio=args.audio,
-            model=args.model,
-            offsets=offsets,
-            hop_s=args.hop,
-            batch_size=args.batch_size,
-            progress=sys.stderr.isatty(),
-        )
+    options = dict(model=args.model, offsets=offsets, hop_s=args.hop,
+                   batch_size=args.batch_size, progress=sys.stderr.isatty())
+    if len(videos) == 1:
+        result = predict(videos[0], audio=args.audio, **options)
         for warning in result.warnings:
-            print(f"warning: {video}: {warning}", file=sys.stderr)
+            print(f"warning: {videos[0]}: {warning}", file=sys.stderr)
         if args.plot:
             from keras_vis.results.plot import prediction_figure
 
             print(f"plot: {prediction_figure(result, args.plot)}", file=sys.stderr)
+        print(json.dumps(result.to_dict(), indent=2) if args.json else result.line())
+        return 0
+    if args.audio or args.plot:
+        raise KerasVisError("--audio and --plot take one video; score several with their own "
+                            "audio tracks")
+    # Several files: a file that cannot be scored is reported and skipped, and the exit
+    # status says that one was.
+    results, failed = [], 0
+    for video, result in predict_many(videos, **options):
+        if isinstance(result, KerasVisError):
+            failed += 1
+            print(f"error: {result} (skipped)", file=sys.stderr)
+            results.append({"video": str(video), "error": str(result)})
+            continue
+        for warning in result.warnings:
+            print(f"warning: {video}: {warning}", file=sys.stderr)
         if not args.json:
-            print(result.line() if len(videos) == 1 else f"{video}: {result.line()}")
+            print(f"{video}: {result.line()}", flush=True)
         results.append(result.to_dict())
     if args.json:
-        print(json.dumps(results[0] if len(videos) == 1 else results, indent=2))
-    return 0
+        print(json.dumps(results, indent=2))
+    if failed:
+        print(f"error: {failed} of {len(videos)} videos could not be scored", file=sys.stderr)
+    return 2 if failed else 0
 
 
 def _videos(targets: list[str]) -> list[Path]:

@@ -169,6 +169,14 @@ def test_several_videos_and_a_folder_in_one_process(capsys, model_path, recordin
                                                                    str(folder / "b.mp4")]
     code, out, err = run_cli(capsys, folder, "--audio", wav, "--model", model_path)
     assert code == 2 and "take one video" in err
+    # A broken file among them is reported and skipped; the others are still scored.
+    (folder / "broken.mp4").write_bytes(b"not a movie")
+    code, out, err = run_cli(capsys, folder, "--model", model_path, "--offsets", "0", "--json")
+    found = json.loads(out)
+    assert code == 2 and [r["video"] for r in found] == [str(folder / n) for n in
+                                                        ("a.mp4", "b.mp4", "broken.mp4")]
+    assert "p_real" in found[0] and "broken.mp4" in found[2]["error"]
+    assert "broken.mp4" in err and "skipped" in err and "1 of 3 videos" in err
 
 
 def test_no_traceback_from_a_real_process(model_path, tmp_path):

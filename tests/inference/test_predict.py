@@ -20,6 +20,7 @@ from keras_vis.inference.predict import (
     load_model,
     offset_grid,
     predict,
+    predict_many,
 )
 from tests.media import event_sound, write_video
 import zoo
@@ -117,6 +118,21 @@ def test_batching_gives_the_same_scores_as_one_by_one(model_path, media):
         np.testing.assert_allclose(other.window_scores, batched.window_scores, atol=1e-5)
         np.testing.assert_allclose(other.offset_scores, batched.offset_scores, atol=1e-5)
     assert batched.model.startswith("keras.Model:")
+
+
+def test_predict_many_scores_each_file_as_predict_does_and_skips_a_broken_one(model_path, media):
+    model, _ = load_model(model_path)
+    broken = media["root"] / "broken.mp4"
+    broken.write_bytes(b"not a movie")
+    videos = [media["video"], broken, media["no_audio"], media["video"]]
+    found = list(predict_many(videos, model=model, offsets=[-0.1, 0.0, 0.1]))
+    assert [video for video, _ in found] == videos
+    one = predict(media["video"], model=model, offsets=[-0.1, 0.0, 0.1])
+    for _, result in (found[0], found[3]):
+        assert result.to_dict() == one.to_dict()
+    assert isinstance(found[1][1], DataError) and "broken.mp4" in str(found[1][1])
+    assert isinstance(found[2][1], DataError) and "no audio track" in str(found[2][1])
+    assert list(predict_many([], model=model)) == []
 
 
 @pytest.mark.parametrize("name", zoo.list_models())
