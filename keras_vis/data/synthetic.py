@@ -29,7 +29,8 @@ results on them reproduce). Version 2 (``keras_vis.data.synthetic_v2``; styles `
 ``v2-indoor``, ``v2-tabletop``, ``v2-outdoor``) randomises everything but the physics of a
 contact; ``v2`` mixes the v2 families except v2-outdoor, held out; ``v2-photo`` is ``v2`` with
 half the surfaces cut from real photographs; ``v2-strikers`` is ``v2``'s recordings struck with
-mallets, hammers and bare hands as well as drumsticks, one or two at a time. ``generate`` writes
+mallets, hammers and bare hands as well as drumsticks, one or two at a time; ``v2-rhythm`` is
+``v2``'s recordings, most of them struck to a steady beat. ``generate`` writes
 ``manifest.json`` beside the recordings: what made them (``read_manifest``).
 """
 
@@ -55,10 +56,10 @@ REACTION_S = 0.3  # how long the visible reaction to a contact lasts
 SAMPLE_RATE = 96000
 # Version 1 styles first: their position in this tuple seeds their recordings.
 STYLES = ("studio", "outdoor", "v2", "v2-indoor", "v2-tabletop", "v2-outdoor", "v2-photo",
-          "v2-strikers")
+          "v2-strikers", "v2-rhythm")
 # Styles that change one thing about another style's recordings: they draw the same ids, scenes
 # and events (seeded as that style), so a model trained on each differs by that one thing.
-SEED_STYLE = {"v2-strikers": "v2"}
+SEED_STYLE = {"v2-strikers": "v2", "v2-rhythm": "v2"}
 MANIFEST = "manifest.json"
 DEFAULT_SIZE = (256, 456)
 

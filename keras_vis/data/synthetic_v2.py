@@ -19,6 +19,14 @@ Style families (``FAMILIES``) differ in scene layout, materials and sound:
 - ``v2-photo`` is ``v2`` with ``PHOTO_RATE`` of the surfaces and backdrops cut from real
   photographs (those scikit-image ships: brick, grass, gravel, text on paper, a cat, coffee,
   coins...), rescaled, turned and tinted: picture statistics no procedure makes.
+- ``v2-strikers`` is ``v2``'s recordings struck with mallets, hammers and bare hands as well as
+  drumsticks, one striker or two taking turns.
+- ``v2-rhythm`` is ``v2``'s recordings with ``RHYTHM_RATE`` of them struck to a steady beat:
+  within each burst the contacts come one beat apart (drawn from the dataset's intervals,
+  +-``BEAT_JITTER``), as a drummer, a smith or anyone striking over and over does. ``v2``'s
+  intervals are drawn one by one, so a model can take "one contact lines up at this lag and no
+  other does" for sync; with a beat, the sound one beat early lines up with every contact but
+  one, and only the lag itself tells sync from a beat off.
 
 Per recording: frame rate (15-30 fps), frame size (heights and aspect ratios up to the size
 asked for), H.264 quality (crf 16-40), shutter (motion blur from sub-frame positions of the
@@ -92,7 +100,7 @@ FAMILIES = {
 }
 HELD_OUT = "v2-outdoor"
 _TRAINED = tuple(name for name in FAMILIES if name != HELD_OUT)
-STYLE_FAMILIES = {"v2": _TRAINED, "v2-photo": _TRAINED, "v2-strikers": _TRAINED,
+STYLE_FAMILIES = {"v2": _TRAINED, "v2-photo": _TRAINED, "v2-strikers": _TRAINED, "v2-rhythm": _TRAINED,
                   **{name: (name,) for name in FAMILIES}}
 PHOTO_RATE = 0.5  # style v2-photo: the share of regions whose look is a photograph
 # Style v2-strikers: what strikes, and how often two strikers take turns (two drumsticks on a kit,
@@ -100,6 +108,11 @@ PHOTO_RATE = 0.5  # style v2-photo: the share of regions whose look is a photogr
 STRIKERS = ("drumstick", "mallet", "hammer", "hand")
 STRIKER_WEIGHTS = (0.3, 0.2, 0.25, 0.25)
 PAIR_RATE = 0.35
+# Style v2-rhythm: the share of recordings struck to a steady beat, the beat's jitter (its
+# standard deviation, relative), and the gap above which a pause ends a burst.
+RHYTHM_RATE = 0.6
+BEAT_JITTER = 0.03
+BURST_GAP_S = 1.2
 # Photographs in scikit-image's package data (shipped in its wheel, nothing downloaded).
 PHOTOS = ("brick.png", "grass.png", "gravel.png", "text.png", "coffee.png", "chelsea.png",
           "astronaut.png", "rocket.jpg", "camera.png", "coins.png", "moon.png",
@@ -765,7 +778,32 @@ def _plan(task: dict) -> _Plan:
             events = _take_turns(srng, events)
             centre = np.mean([e.point for e in events if e.striker == 1], axis=0)
             second = _striker(srng, _rig(srng, family, centre, shape, h), kind, h)
+    if task["style"] == "v2-rhythm":  # its own stream: the scene and the contacts' places stay v2's
+        events = _steady_beat(np.random.default_rng([*task["seed"], 5]), task["stats"], events, seconds)
     return _Plan(family_name, media, pad, regions, rig, events, chain, frames, seconds, photo_rate, second)
+
+
+def _steady_beat(rng, stats, events: list[_Event], seconds: float) -> list[_Event]:
+    """``events`` re-timed (``RHYTHM_RATE`` of the time) so that the contacts of each burst come
+    one beat apart; pauses between bursts stay, and contacts that no longer fit are dropped."""
+    if len(events) < 3 or rng.random() >= RHYTHM_RATE:
+        return events
+    # A beat of at most 1 s, so that a 2 s clip holds two of them.
+    beat = float(np.clip(_quantile_sampler(stats["inter_event_interval_s_quantiles"])(rng), 0.25, 1.0))
+    timed = [events[0]]
+    for before, event in zip(events, events[1:]):
+        gap = event.t - before.t
+        last = timed[-1]
+        # The stick needs its stroke, its drag and its rest between two contacts: a long
+        # scratch skips beats, as a player rests on one.
+        room = (last.end - last.t) + 0.2
+        if gap <= BURST_GAP_S:
+            gap = beat * math.ceil(room / beat - 1e-9) * (1.0 + BEAT_JITTER * float(rng.standard_normal()))
+        t = round((last.t + max(gap, room)) * AUDIO_RATE) / AUDIO_RATE
+        if t + (event.end - event.t) > seconds - 0.25:
+            break
+        timed.append(dataclasses.replace(event, t=t, end=t + (event.end - event.t)))
+    return timed
 
 
 def _striker(rng, rig: _Rig, kind: str, h: int) -> _Rig:

@@ -327,6 +327,26 @@ def test_v2_photo_style_without_scikit_image_is_a_clear_error(monkeypatch):
         v2._photos.cache_clear()
 
 
+def test_v2_rhythm_strikes_v2_scenes_to_a_steady_beat():
+    ours, theirs = plans(count=40, style="v2-rhythm"), plans(count=40)
+    retimed = 0
+    for a, b in zip(ours, theirs):  # the same scene, and the same contacts in the same order
+        assert a.family == b.family and [r.look for r in a.regions] == [r.look for r in b.regions]
+        assert [(e.point, e.miss) for e in a.events] == [(e.point, e.miss) for e in b.events][: len(a.events)]
+        assert a.events[-1].end <= a.seconds - 0.25 or a.events == b.events
+        if [e.t for e in a.events] == [e.t for e in b.events]:
+            continue
+        retimed += 1
+        gaps = np.diff([e.t for e in a.events])
+        # Within bursts whole beats (a long scratch skips some), up to the beat's jitter.
+        beats = gaps[gaps <= v2.BURST_GAP_S] / np.min(gaps)
+        assert np.mean(np.abs(beats - np.round(beats)) < 4 * v2.BEAT_JITTER * beats) > 0.9
+        assert all(g >= (e.end - e.t) + 0.2 - 1e-4 for g, e in zip(gaps, a.events))
+    assert 0.4 * len(ours) <= retimed <= 0.8 * len(ours)
+    irregular = [np.diff([e.t for e in b.events]) for b in theirs]
+    assert np.median([np.median(np.abs(g / np.median(g) - 1.0)) for g in irregular]) > 0.1
+
+
 def test_v2_strikers_strike_v2_scenes_with_other_tools(tmp_path):
     ours, theirs = plans(count=40, style="v2-strikers"), plans(count=40)
     for a, b in zip(ours, theirs):  # the same scene and contacts: only the striker differs
