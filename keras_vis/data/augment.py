@@ -2,7 +2,10 @@
 
 Video: random resized crop, horizontal flip, brightness/contrast/colour jitter, and a small
 temporal jitter of the window. Audio: gain, additive noise at a random SNR, a small random
-two-band EQ. A horizontal flip swaps the stereo channels of the same sample (what was on the
+two-band EQ, and ``mix``: another sample's sound from the same batch added below the sample's
+own, as sounds with nothing in the picture making them (a second drum, music, a neighbour)
+are in real footage; the sample's own sound is all still there, at the same offset, so the
+label holds (a rare partner cut from the same recording near the same time is the exception). A horizontal flip swaps the stereo channels of the same sample (what was on the
 left of the picture must stay in the left channel). No augmentation changes a label: the
 temporal jitter moves the video and audio windows together by whole frames, so the offset of
 every pair, and with it a sync label, is exactly kept.
@@ -27,7 +30,7 @@ import numpy as np
 
 from keras_vis.errors import ConfigError
 
-SWITCHES = ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq")
+SWITCHES = ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq", "mix")
 
 # Strengths; a switch may be given as a dict overriding some of them, e.g.
 # {"crop": {"min_scale": 0.8}}.
@@ -39,6 +42,8 @@ DEFAULTS = {
     "gain": {"max_db": 6.0},
     "noise": {"probability": 0.5, "snr_db": (10.0, 40.0)},
     "eq": {"max_db": 4.0},
+    # snr_db: how far below the sample's own sound the partner's is added.
+    "mix": {"probability": 0.5, "snr_db": (0.0, 12.0)},
 }
 
 _NOISE_BANK_SAMPLES = 1 << 18
@@ -180,6 +185,10 @@ class Augmenter:
             "noise_offset": rng.integers(0, _NOISE_BANK_SAMPLES, batch),
             "eq_low_db": rng.uniform(-1, 1, batch) * s["eq"]["max_db"],
             "eq_high_db": rng.uniform(-1, 1, batch) * s["eq"]["max_db"],
+            # Drawn last, so the parameters above are what they were before this switch.
+            "mix_on": rng.random(batch) < s["mix"]["probability"],
+            "mix_snr_db": rng.uniform(*s["mix"]["snr_db"], batch),
+            "mix_partner": (np.arange(batch) + rng.integers(1, max(batch, 2), batch)) % batch,
         }
 
     @staticmethod
@@ -253,6 +262,7 @@ class Augmenter:
         side = (gain * 0.25 * (g_low - g_high)).astype(np.float32)
         gain = gain.astype(np.float32)
         noise = self.settings["noise"] is not None
+        mix = self.settings["mix"] is not None and batch > 1
         if noise:
             bank = self._bank(samples * channels)
             level_scale = 10 ** (params["snr_db"] / 20)
@@ -261,6 +271,10 @@ class Augmenter:
             x = np.asarray(audio[i], dtype=np.float32)
             y = out[i]
             y[...] = x[:, ::-1] if swap[i] else x
+            if mix and params["mix_on"][i]:
+                partner = np.asarray(audio[params["mix_partner"][i]], dtype=np.float32)
+                ratio = np.sqrt((np.mean(np.square(y)) + 1e-12) / (np.mean(np.square(partner)) + 1e-12))
+                y += partner * np.float32(ratio / 10 ** (params["mix_snr_db"][i] / 20))
             if eq:
                 np.add(y[:-2], y[2:], out=scratch[1:-1])
                 scratch[0] = y[0] + y[1]  # edges repeat their own sample

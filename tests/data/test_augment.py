@@ -59,8 +59,8 @@ def test_deterministic_for_a_fixed_seed_and_step():
 def test_each_switch_changes_only_its_modality(switch):
     video, audio = batch(size=8)
     settings = {switch: True}
-    if switch == "noise":
-        settings = {"noise": {"probability": 1.0}}
+    if switch in ("noise", "mix"):
+        settings = {switch: {"probability": 1.0}}
     out_video, out_audio = Augmenter(settings, seed=1)(video, audio, step=(0, 0))
     assert out_video.shape == video.shape and out_video.dtype == np.uint8
     assert out_audio.shape == audio.shape and out_audio.dtype == np.float32
@@ -70,8 +70,24 @@ def test_each_switch_changes_only_its_modality(switch):
         "crop": (True, False), "flip": (True, True), "color": (True, False),
         "time_jitter": (False, False),  # moves windows (see shift_windows), not pixels
         "gain": (False, True), "noise": (False, True), "eq": (False, True),
+        "mix": (False, True),
     }[switch]
     assert (video_changed, audio_changed) == expected
+
+
+def test_mix_adds_another_samples_sound_below_the_samples_own():
+    video, audio = batch(size=8)
+    _, out = Augmenter({"mix": {"probability": 1.0, "snr_db": (6.0, 6.0)}}, seed=3)(video, audio)
+    rms = lambda x: float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+    for i in range(len(audio)):
+        added = out[i] - audio[i]
+        partners = [j for j in range(len(audio)) if j != i
+                    and np.allclose(added, audio[j] * (rms(audio[i]) / rms(audio[j]) / 10 ** 0.3),
+                                    atol=1e-5)]
+        assert len(partners) == 1, f"sample {i}: not one other sample 6 dB down"
+    # One sample alone has no partner and is left as it is.
+    _, alone = Augmenter({"mix": {"probability": 1.0}}, seed=3)(video[:1], audio[:1])
+    assert np.array_equal(alone, audio[:1])
 
 
 def test_crop_keeps_frames_consistent_and_full_scale_is_identity():
@@ -161,6 +177,9 @@ def reference_augment(aug: Augmenter, video, audio, step, color: bool = True):
     out_audio = np.empty_like(audio)
     for i in range(batch):
         x = audio[i][:, ::-1] if params["flip"][i] else audio[i]
+        if params["mix_on"][i]:
+            partner = audio[params["mix_partner"][i]]
+            x = x + partner * np.sqrt(np.mean(x**2) / np.mean(partner**2)) / 10 ** (params["mix_snr_db"][i] / 20)
         x = x.astype(np.float64)
         padded = np.concatenate([x[:1], x, x[-1:]])
         low = (padded[:-2] + 2 * x + padded[2:]) / 4  # the EQ's two bands
