@@ -15,11 +15,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import tomllib
 import types
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 # Lists and defaults are defined once, where they are used (numpy only; no keras): the
 # augmentation switches by the augmenter, tasks and pair defaults by the pair drawing, styles by
@@ -135,6 +136,7 @@ class ExperimentConfig:
         raw.setdefault("name", path.stem)
         for item in overrides:
             apply_override(raw, item, str(path))
+        raw["name"] = overridden_name(raw["name"], overrides)
         return cls.from_dict(raw, source=str(path))
 
     def to_dict(self) -> dict:
@@ -142,6 +144,29 @@ class ExperimentConfig:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+# Overrides that leave an experiment what it is: its seed, its loader's threads, the clips
+# that score it. Any other override makes another experiment (``overridden_name``).
+SAME_EXPERIMENT = ("train.seed", "train.workers", "eval.clips")
+
+
+def overridden_name(name: str, overrides: Sequence[str]) -> str:
+    """The experiment's name with each override that changes it appended, so that a results
+    table never averages a variant with the experiment it was made from.
+
+    >>> overridden_name("lag_small", ["train.seed=1", "model.overrides.grid=32"])
+    'lag_small+model.overrides.grid=32'
+    """
+    changed = []
+    for item in overrides:
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if key == "name":
+            return value.strip()
+        if key not in SAME_EXPERIMENT:
+            changed.append(re.sub(r"[^A-Za-z0-9._,=-]", "_", f"{key}={value.strip()}"))
+    return "+".join([name, *changed])
 
 
 def apply_override(raw: dict, item: str, source: str) -> None:

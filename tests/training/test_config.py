@@ -82,6 +82,19 @@ def test_set_overrides_reach_the_same_fields(tmp_path):
         ExperimentConfig.from_toml(path, ["train.epochs=lots"])
 
 
+def test_an_override_that_changes_the_experiment_changes_its_name(tmp_path):
+    path = write(tmp_path, "[train]\nepochs = 5\n")
+    name = path.stem
+    # A seed, the loader's threads or the scoring clips leave the experiment as it is.
+    same = ["train.seed=3", "train.workers=2", 'eval.clips=["clips"]']
+    assert ExperimentConfig.from_toml(path, same).name == name
+    variant = ExperimentConfig.from_toml(
+        path, ["train.seed=1", "model.overrides.fusion=late", "data.dataset.root=data/v2-320"])
+    assert variant.name == f"{name}+model.overrides.fusion=late+data.dataset.root=data_v2-320"
+    assert "/" not in variant.name  # it names a run folder
+    assert ExperimentConfig.from_toml(path, ["train.epochs=2", "name=short"]).name == "short"
+
+
 def test_real_dataset_table_needs_no_generator(tmp_path):
     config = ExperimentConfig.from_toml(
         write(tmp_path, '[data.dataset]\nroot = "/data/greatest-hits"\n')
