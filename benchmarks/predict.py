@@ -65,6 +65,8 @@ def child(model: str, video: str, audio: str, folder: str, repeats: int) -> None
         result = predict(video, audio, model=loaded)
         times.append(time.perf_counter() - start)
     videos = sorted(Path(folder).glob("*.mp4"))
+    if not videos:
+        raise SystemExit(f"no .mp4 files in {folder}")
     try:
         from keras_vis.inference.predict import predict_many
     except ImportError:  # code from before predict_many: what its predict DIR did
@@ -123,11 +125,11 @@ def main() -> None:
         generate(tmp / "data", recordings=1, seconds=args.seconds, seed=4242, style="studio")
         video = sorted((tmp / "data").glob("*_mic.mp4"))[0]
         audio = video.with_suffix(".wav")
-        folder = tmp / "folder"
-        folder.mkdir()
-        mux(video, audio, folder / "clip0.mp4")
+        clips = tmp / "clips"
+        clips.mkdir()
+        mux(video, audio, clips / "clip0.mp4")
         for k in range(1, FOLDER_CLIPS):
-            shutil.copy(folder / "clip0.mp4", folder / f"clip{k}.mp4")
+            shutil.copy(clips / "clip0.mp4", clips / f"clip{k}.mp4")
         model = default_checkpoint()
         which = "default checkpoint"
         if not model.is_file():
@@ -152,7 +154,7 @@ def main() -> None:
                 codes.append((args.baseline, folder, theirs if theirs.is_file() else model))
             for backend in args.backends:
                 for label, code, chosen in codes:
-                    print_rows(label, backend, code, chosen, video, audio, folder, tmp, args)
+                    print_rows(label, backend, code, chosen, video, audio, clips, tmp, args)
 
 
 def print_rows(label: str, backend: str, code: Path, model: Path, video: Path, audio: Path,
