@@ -5,7 +5,8 @@ temporal jitter of the window. Audio: gain, additive noise at a random SNR, a sm
 two-band EQ, and ``mix``: another sample's sound from the same batch added below the sample's
 own, as sounds with nothing in the picture making them (a second drum, music, a neighbour)
 are in real footage; the sample's own sound is all still there, at the same offset, so the
-label holds (a rare partner cut from the same recording near the same time is the exception). A horizontal flip swaps the stereo channels of the same sample (what was on the
+label holds (a rare partner cut from the same recording near the same time is the exception).
+A horizontal flip swaps the stereo channels of the same sample (what was on the
 left of the picture must stay in the left channel). No augmentation changes a label: the
 temporal jitter moves the video and audio windows together by whole frames, so the offset of
 every pair, and with it a sync label, is exactly kept.

@@ -153,7 +153,8 @@ SAME_EXPERIMENT = ("train.seed", "train.workers", "eval.clips")
 
 def overridden_name(name: str, overrides: Sequence[str]) -> str:
     """The experiment's name with each override that changes it appended, so that a results
-    table never averages a variant with the experiment it was made from.
+    table never averages a variant with the experiment it was made from; ``name`` itself when
+    an override sets it (``name`` is then that override's value, already applied).
 
     >>> overridden_name("lag_small", ["train.seed=1", "model.overrides.grid=32"])
     'lag_small+model.overrides.grid=32'
@@ -163,7 +164,7 @@ def overridden_name(name: str, overrides: Sequence[str]) -> str:
         key, _, value = item.partition("=")
         key = key.strip()
         if key == "name":
-            return value.strip()
+            return name
         if key not in SAME_EXPERIMENT:
             changed.append(re.sub(r"[^A-Za-z0-9._,=-]", "_", f"{key}={value.strip()}"))
     return "+".join([name, *changed])

@@ -93,6 +93,7 @@ def test_an_override_that_changes_the_experiment_changes_its_name(tmp_path):
     assert variant.name == f"{name}+model.overrides.fusion=late+data.dataset.root=data_v2-320"
     assert "/" not in variant.name  # it names a run folder
     assert ExperimentConfig.from_toml(path, ["train.epochs=2", "name=short"]).name == "short"
+    assert ExperimentConfig.from_toml(path, ['name="quoted"']).name == "quoted"
 
 
 def test_real_dataset_table_needs_no_generator(tmp_path):
