@@ -1,7 +1,9 @@
 """``AVPairs``: batches of real/fake audio-visual pairs from the clip cache, as a Keras PyDataset.
 
 Items are ``({"video": uint8 (B,T,H,W,3), "audio": float32 (B,S,C)}, label float32 (B,1))``;
-plain numpy, so ``model.fit`` takes them on TensorFlow, JAX and PyTorch alike.
+with ``offsets=True`` the inputs also hold ``"offset_s"`` float32 (B,), each pair's true audio
+offset after augmentation (NaN for another recording's audio), the free label of the lag loss
+(``keras_vis.training.lag_loss``). Plain numpy, so ``model.fit`` takes them on TensorFlow, JAX and PyTorch alike.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class AVPairs(keras.utils.PyDataset):
     ``(seed, epoch)``) and shuffles them; ``"val"``/``"test"`` use the fixed table stored in the
     cache. ``augment`` applies to train only: True turns every augmentation on at its defaults,
     False or None none, a dict picks switches (see ``keras_vis.data.augment``).
+    ``offsets=True`` adds each pair's true offset to the inputs (see the module docstring).
     ``workers``, ``use_multiprocessing`` and ``max_queue_size`` go to ``keras.utils.PyDataset``.
 
     Example:
@@ -67,6 +70,7 @@ class AVPairs(keras.utils.PyDataset):
         offset_range: tuple[float, float] = OFFSET_RANGE_S,
         tolerance_s: float = TOLERANCE_S,
         windows: str = "events",
+        offsets: bool = False,
         workers: int = 1,
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
@@ -87,6 +91,7 @@ class AVPairs(keras.utils.PyDataset):
         self.task = task
         self.split_name = split_name
         self.seed = int(seed)
+        self.offsets = bool(offsets)
         self.epoch = 0
         self._pair_settings = {
             "per_recording": per_recording,
@@ -180,7 +185,11 @@ class AVPairs(keras.utils.PyDataset):
         else:
             video, audio = np.stack(video), np.stack(audio)
         labels = rows["label"].to_numpy(dtype=np.float32)[:, None]
-        return {"video": video, "audio": audio}, labels
+        inputs = {"video": video, "audio": audio}
+        if self.offsets:
+            # The table's: time jitter moves both windows together, so it leaves them unchanged.
+            inputs["offset_s"] = rows["offset_s"].to_numpy(dtype=np.float32)
+        return inputs, labels
 
     def on_epoch_end(self) -> None:
         self.set_epoch(self.epoch + 1)

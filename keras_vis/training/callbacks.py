@@ -36,12 +36,21 @@ class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
     writes its file in place: a kill mid-save leaves half a checkpoint, and a full disk destroys
     the previous one. This subclass only adds what it lacks: it lets Keras write to a temporary
     file and renames that over the checkpoint (``files.atomic_path``), and a failed write is a
-    clear error that leaves the previous checkpoint intact.
+    clear error that leaves the previous checkpoint intact. ``saved_model``: the model to
+    save when fit trains a wrapper sharing its weights (``training.lag_loss``), not the wrapper.
     """
 
-    def __init__(self, filepath: str | Path, **kwargs):
+    def __init__(self, filepath: str | Path, saved_model: keras.Model | None = None, **kwargs):
         self.target = Path(filepath)
+        self.saved_model = saved_model
         super().__init__(str(self.target), **kwargs)
+
+    @property
+    def model(self):
+        # The parent's property first: on JAX it syncs the trained state into the shared
+        # variables, which the saved model then holds.
+        trained = super().model
+        return trained if self.saved_model is None else self.saved_model
 
     def on_epoch_end(self, epoch, logs=None):
         try:

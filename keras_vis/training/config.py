@@ -93,6 +93,8 @@ class TrainConfig:
     early_stopping_patience: int = 0
     seed: int = 0
     workers: int = 1
+    # Weight of the lag loss (keras_vis.training.lag_loss) beside the binary loss; 0 is off.
+    lag_loss: float = 0.0
     augment: dict = dataclasses.field(
         default_factory=lambda: {name: True for name in AUGMENTATIONS}
     )
@@ -300,6 +302,8 @@ def _check_values(config: ExperimentConfig, source: str) -> None:
             fail(f"data.{key}", f"must be at least 1, got {getattr(data, key)}")
     if not 0 < train.learning_rate < math.inf:  # also nan, for a config built in Python
         fail("train.learning_rate", f"must be a positive finite number, got {train.learning_rate}")
+    if not 0 <= train.lag_loss < math.inf:
+        fail("train.lag_loss", f"must be a finite number >= 0, got {train.lag_loss}")
     if not 0 < data.val_fraction < 1 or not 0 < data.test_fraction < 1:
         fail("data.val_fraction/test_fraction", "must lie between 0 and 1")
     if not 0 < data.sync_offset_min_s < data.sync_offset_max_s:

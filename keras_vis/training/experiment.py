@@ -110,15 +110,17 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
         windows=data.windows,
     )
     loader = dict(task=data.task, batch_size=config.train.batch_size, **pair_options)
+    # The lag loss trains on each pair's offset, so the pairs fit on carry it (not the test's).
+    lag_loss = config.train.lag_loss > 0
     train_ds = AVPairs(
         cache, train_split.train, split_name="train", augment=config.train.augment,
         seed=config.train.seed, per_recording=data.train_pairs_per_recording,
-        workers=config.train.workers, **loader,
+        workers=config.train.workers, offsets=lag_loss, **loader,
     )
     # Val and test pairs are seeded by the data, not the run: every run on this dataset, task
     # and clip is measured on the same stored pairs.
     evaluation = dict(seed=data.split_seed, per_recording=data.eval_pairs_per_recording, **loader)
-    val_ds = AVPairs(cache, train_split.val, split_name="val", **evaluation)
+    val_ds = AVPairs(cache, train_split.val, split_name="val", offsets=lag_loss, **evaluation)
     test_ds = AVPairs(test_cache, test_recordings, split_name="test", **evaluation)
 
     run = RunDir.resume_or_create(runs_dir, config.name, backend, _resolved(config, backend))
@@ -126,11 +128,21 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     check_writable(run_dir, "run folder")
     print(f"run folder: {run_dir}", file=sys.stderr)
     model = zoo.build(config.model.name, config.model.preset, **config.model.overrides)
-    model.compile(
-        optimizer=_optimizer(config, steps_per_epoch=len(train_ds)),
-        loss="binary_crossentropy",
-        metrics=["accuracy", keras.metrics.AUC(name="auc")],
-    )
+    # What fit trains; with the lag loss a wrapper sharing every weight of ``model``, which
+    # stays what the checkpoint saves.
+    trainer = model
+    if lag_loss:
+        from keras_vis.training.lag_loss import lag_trainer
+
+        try:
+            trainer = lag_trainer(model, clip, config.train.lag_loss)
+        except ValueError as error:
+            raise ConfigError(f"train.lag_loss: {error}") from None
+    def scoring():
+        return dict(loss="binary_crossentropy",
+                    metrics=["accuracy", keras.metrics.AUC(name="auc")])
+
+    trainer.compile(optimizer=_optimizer(config, steps_per_epoch=len(train_ds)), **scoring())
     trained = run.trained
     start_epoch = 0 if trained else run.resume_epoch()
     best_score, since_best = run.best_so_far("val_accuracy")
@@ -138,7 +150,8 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
         EpochTimer(),
         keras.callbacks.CSVLogger(str(run.history_path), append=True),
         AtomicModelCheckpoint(run.best_path, monitor="val_accuracy", mode="max",
-                              save_best_only=True, initial_value_threshold=best_score),
+                              save_best_only=True, initial_value_threshold=best_score,
+                              saved_model=model),
         # Last, so a kill between callbacks leaves history ahead of the backup (trimmed on resume).
         keras.callbacks.BackupAndRestore(str(run.backup_path)),
     ]
@@ -157,7 +170,7 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
         if start_epoch:
             print(f"resuming {run_dir} after epoch {start_epoch}", file=sys.stderr)
             train_ds.set_epoch(start_epoch)
-        model.fit(
+        trainer.fit(
             train_ds,
             validation_data=val_ds,
             epochs=config.train.epochs,
@@ -171,6 +184,9 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
         run.mark_trained(len(history))
 
     best_model = keras.saving.load_model(run.best_path)
+    if trainer is not model:
+        # Saved uncompiled (the optimizer trained the wrapper); the test step only scores.
+        best_model.compile(**scoring())
     test = best_model.evaluate(test_ds, return_dict=True, verbose=0)
     metrics = _metrics(history, test, len(train_ds) * config.train.batch_size)
     metrics.update(evaluate_real_clips(best_model, config.eval.clips, run_dir))

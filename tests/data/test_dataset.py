@@ -48,6 +48,33 @@ def test_items_have_the_contract_shapes(synthetic_root, cache_dir):
     assert every.mean() == 0.5
 
 
+def test_offsets_are_the_served_windows_offsets(synthetic_root, cache_dir):
+    plain = loader(synthetic_root, cache_dir, split="train", task="mixed")
+    assert set(plain[0][0]) == {"video", "audio"}
+    # Without augmentation the served windows are the table's.
+    exact = loader(synthetic_root, cache_dir, split="train", task="mixed", offsets=True,
+                   batch_size=8)
+    inputs, labels = exact[0]
+    rows = exact.table.iloc[exact._order[:8]]
+    same = (rows.video_id == rows.audio_id).to_numpy()
+    assert inputs["offset_s"].shape == (8,) and inputs["offset_s"].dtype == np.float32
+    assert np.isnan(inputs["offset_s"][~same]).all()
+    assert np.allclose(inputs["offset_s"][same], rows.offset_s.to_numpy()[same], atol=1e-6)
+    assert np.array_equal(inputs["video"], plain_batch(exact, 0)["video"])
+    # Time jitter moves both windows together: the offset of a pair survives it.
+    jittered = loader(synthetic_root, cache_dir, split="train", task="mixed", offsets=True,
+                      batch_size=8, augment={"time_jitter": True})
+    got = jittered[0][0]["offset_s"]
+    assert np.allclose(got[same], rows.offset_s.to_numpy()[same], atol=1e-6)
+
+
+def plain_batch(dataset, index):
+    """The same batch from a copy of ``dataset`` without offsets."""
+    copy = AVPairs(dataset.cache, dataset.table, dataset.batch_size, shuffle=dataset.shuffle)
+    copy._order = dataset._order
+    return copy[index][0]
+
+
 def test_train_pairs_redrawn_each_epoch_and_deterministic(synthetic_root, cache_dir):
     a = loader(synthetic_root, cache_dir, split="train", augment={"flip": True, "noise": True})
     b = loader(synthetic_root, cache_dir, split="train", augment={"flip": True, "noise": True})

@@ -87,6 +87,20 @@ def test_run_writes_run_folder_and_results_row(tmp_path, synthetic_root):
     assert json.loads((run_dir / "config.json").read_text())["backend"] == "tensorflow"
 
 
+def test_lag_loss_run_saves_the_zoo_model(tmp_path, synthetic_root):
+    config = write_config(tmp_path, synthetic_root, epochs=1, lag_loss="0.5")
+    config.write_text(config.read_text().replace(
+        'name = "resnet_gru_fusion"', 'name = "motion_lag_fusion"\npreset = "tiny"').replace(
+        f"overrides = {SMALL_MODEL}\n", ""))
+    run_ok(command(config, tmp_path, "jax"))
+    run_dir = only_run(tmp_path)
+    import zoo
+
+    saved = zoo.load(run_dir / "best.keras")
+    assert sorted(saved.input) == ["audio", "video"]
+    assert read_results(tmp_path / "results.csv").iloc[0]["model"] == "motion_lag_fusion"
+
+
 @pytest.mark.parametrize("backend", ["jax", "tensorflow"])
 def test_killed_run_resumes_to_the_same_history(tmp_path, synthetic_root, backend):
     epochs = 4
@@ -147,6 +161,7 @@ def test_distribute_needs_jax(tmp_path, synthetic_root):
         ("missing_dataset", "dataset folder is missing or empty"),
         ("typo", "unknown key train.epochz"),
         ("broken_results", "results.csv"),
+        ("lag_loss_without_profile", "train.lag_loss: the lag loss needs a model with a lag"),
     ],
 )
 def test_bad_input_is_one_clear_error_and_loses_nothing(tmp_path, synthetic_root, setup, message):
@@ -156,6 +171,8 @@ def test_bad_input_is_one_clear_error_and_loses_nothing(tmp_path, synthetic_root
         config.write_text(config.read_text().replace(str(synthetic_root), str(tmp_path / "nope")))
     elif setup == "typo":
         config.write_text(config.read_text() + "epochz = 3\n")
+    elif setup == "lag_loss_without_profile":
+        config.write_text(config.read_text() + "lag_loss = 1.0\n")
     else:
         results.write_text("experiment,model\nx,y\n")
     before = results.read_bytes() if results.exists() else None
