@@ -163,11 +163,17 @@ def lag_fusion(video, audio, width: int, max_lag: int, name: str = "fusion"):
     return LagProfile(max_lag, name=f"{name}_lag_profile")([v, a])
 
 
+# How the lag models turn a lag profile into p_real: an MLP over it, or ``LagPeak``.
+DECISIONS = ("head", "peak")
+
+
 def lag_head(video, audio, clip, fusion: str, projection: int, max_lag_s: float,
              head_units: int, dropout: float, decision: str = "head"):
     """The head of the lag models: the centred lag profile up to ``max_lag_s`` either way (in
     whole frames, at most ``clip.frames - 2``), then an MLP (``decision="head"``) or
     ``LagPeak`` (``"peak"``); ``fusion="late"``: time-averaged embeddings instead, no timing."""
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}")
     if fusion == "late":
         video_embedding = keras.layers.GlobalAveragePooling1D(name="video_time_mean")(video)
         return classifier_head(late_fusion(video_embedding, audio), head_units, dropout)

@@ -30,7 +30,6 @@ _SMALL = dict(widths=(16, 32, 64), depths=(1, 1, 1), stem_kernel=3, stem_pool=Fa
 _BASE = dict(widths=(64, 128, 256, 512), depths=(2, 2, 2, 2), stem_kernel=7, num_mel_bins=64,
              projection=256, max_lag_s=0.8, head_units=256, dropout=0.2)
 
-DECISIONS = ("head", "peak")
 PRESETS = sized_presets(_TINY, _SMALL, _BASE)
 
 
@@ -40,8 +39,6 @@ def lag_sync_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths: 
                     projection: int = 64, max_lag_s: float = 0.8, head_units: int = 64,
                     dropout: float = 0.1, decision: str = "head",
                     input_norm: str = "global") -> keras.Model:
-    if decision not in DECISIONS:
-        raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}")
     inputs = model_inputs(clip)
     video, audio = resnet_encoders(inputs, clip, widths, depths, stem_kernel, stem_pool,
                                    num_mel_bins, input_norm)

@@ -9,7 +9,9 @@ the audio encoder only the changes of a log-mel spectrogram standardised per cli
 convolutions learn which patterns of motion (a striker that moves and stops) and of sound (an
 onset) mark a contact, and the centred lag profile of ``lag_sync_fusion`` compares them at
 every lag. What it can learn is how a contact moves and sounds, not how a scene looks.
-late fusion: the time-averaged embeddings concatenated instead (no timing, for comparison).
+``decision="peak"`` calls a pair real by the share of the profile's softmax near lag 0
+(``LagPeak``), with no head to fit. late fusion: the time-averaged embeddings concatenated
+instead (no timing, for comparison).
 """
 
 from __future__ import annotations
@@ -75,12 +77,14 @@ def onset_features(audio, clip: ClipSpec, width: int, num_mel_bins: int, name: s
 @register_model(presets=PRESETS)
 def motion_lag_fusion(clip: ClipSpec, fusion: str, grid: int, video_widths, audio_width: int,
                       num_mel_bins: int = 32, projection: int = 32, max_lag_s: float = 0.8,
-                      head_units: int = 32, dropout: float = 0.1) -> keras.Model:
+                      head_units: int = 32, dropout: float = 0.1,
+                      decision: str = "head") -> keras.Model:
     inputs = model_inputs(clip)
     video = motion_features(inputs["video"], clip, grid, video_widths)
     audio = onset_features(inputs["audio"], clip, audio_width, num_mel_bins)
 
     def head(video, audio):
-        return lag_head(video, audio, clip, fusion, projection, max_lag_s, head_units, dropout)
+        return lag_head(video, audio, clip, fusion, projection, max_lag_s, head_units, dropout,
+                        decision)
 
     return assemble(inputs, video, audio, head)
