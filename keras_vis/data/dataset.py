@@ -1,9 +1,9 @@
 """``AVPairs``: batches of real/fake audio-visual pairs from the clip cache, as a Keras PyDataset.
 
 Items are ``({"video": uint8 (B,T,H,W,3), "audio": float32 (B,S,C)}, label float32 (B,1))``;
-with ``offsets=True`` the inputs also hold ``"offset_s"`` float32 (B,), each pair's true audio
-offset after augmentation (NaN for another recording's audio), the free label of the lag loss
-(``keras_vis.training.lag_loss``). Plain numpy, so ``model.fit`` takes them on TensorFlow, JAX and PyTorch alike.
+plain numpy, so ``model.fit`` takes them on TensorFlow, JAX and PyTorch alike. With
+``offsets=True`` the inputs also hold ``"offset_s"`` float32 (B,), each pair's true audio offset
+(NaN for another recording's audio), the free label of ``keras_vis.training.lag_loss``.
 """
 
 from __future__ import annotations

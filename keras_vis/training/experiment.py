@@ -138,6 +138,7 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
             trainer = lag_trainer(model, clip, config.train.lag_loss)
         except ValueError as error:
             raise ConfigError(f"train.lag_loss: {error}") from None
+
     def scoring():
         return dict(loss="binary_crossentropy",
                     metrics=["accuracy", keras.metrics.AUC(name="auc")])
