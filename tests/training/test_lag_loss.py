@@ -78,14 +78,29 @@ def reference_loss(profile, offset_s, fps, weight, scale=10.0):
     return weight * float(np.mean(losses))
 
 
+@pytest.fixture(scope="module")
+def outcomes():
+    """Each backend's script, all three side by side (the backend is fixed at import)."""
+    running = {
+        backend: subprocess.Popen(
+            [sys.executable, "-c", SCRIPT], cwd=REPO, text=True,
+            env={**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for backend in BACKENDS
+    }
+    done = {}
+    for backend, process in running.items():
+        stdout, stderr = process.communicate(timeout=600)
+        done[backend] = (process.returncode, stdout, stderr)
+    return done
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_lag_loss_trains_the_zoo_model_and_saves_it(backend):
-    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    got = json.loads(done.stdout.strip().splitlines()[-1])
+def test_lag_loss_trains_the_zoo_model_and_saves_it(backend, outcomes):
+    returncode, stdout, stderr = outcomes[backend]
+    assert returncode == 0, stderr[-3000:]
+    got = json.loads(stdout.strip().splitlines()[-1])
     profile = np.linspace(-0.2, 0.3, 20, dtype="float32").reshape(4, 5) ** 2
     offset_s = np.array([0.0, 0.15, np.nan, 9.0], dtype="float32")
     assert got["out_equal"], "the layer must pass p_real through unchanged"
