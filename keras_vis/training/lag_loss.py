@@ -20,9 +20,9 @@ import keras
 from keras import ops
 
 from zoo.clip import ClipSpec
+from zoo.layers.fusion import LagProfile
 from zoo.layers.parts import parts
 
-PROFILE_LAYER = "fusion_lag_profile"
 # The scale turning a centred mean cosine (a few hundredths) into softmax logits; learned.
 INITIAL_SCALE = 10.0
 
@@ -75,16 +75,14 @@ def lag_trainer(model: keras.Model, clip: ClipSpec, weight: float) -> keras.Mode
     binary loss plus ``weight`` times the lag loss. Raises ``ValueError`` for a model without
     a lag profile."""
     pieces = parts(model)
-    if pieces is not None:
-        video_encoder, audio_encoder, head = pieces
-        try:
-            profile_layer = head.get_layer(PROFILE_LAYER)
-        except ValueError:
-            profile_layer = None
-    if pieces is None or profile_layer is None:
+    profiles = [] if pieces is None else [
+        layer for layer in pieces[2].layers if isinstance(layer, LagProfile)]
+    if len(profiles) != 1:
         raise ValueError(
-            f"the lag loss needs a model with a lag profile (a layer {PROFILE_LAYER!r} in its "
+            "the lag loss needs a model with a lag profile (one LagProfile layer in its "
             "fusion_head: lag_sync_fusion or motion_lag_fusion with temporal fusion)")
+    video_encoder, audio_encoder, head = pieces
+    profile_layer = profiles[0]
     profile_of = keras.Model(head.inputs, profile_layer.output, name="lag_profile")
     inputs = {
         "video": keras.Input(shape=model.input["video"].shape[1:],
