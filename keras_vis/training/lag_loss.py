@@ -83,7 +83,9 @@ def lag_trainer(model: keras.Model, clip: ClipSpec, weight: float) -> keras.Mode
             "fusion_head: lag_sync_fusion or motion_lag_fusion with temporal fusion)")
     video_encoder, audio_encoder, head = pieces
     profile_layer = profiles[0]
-    profile_of = keras.Model(head.inputs, profile_layer.output, name="lag_profile")
+    # One pass through the head gives both its decision and the profile it rests on.
+    head_and_profile = keras.Model(head.inputs, [head.output, profile_layer.output],
+                                   name="fusion_head_and_profile")
     inputs = {
         "video": keras.Input(shape=model.input["video"].shape[1:],
                              dtype=model.input["video"].dtype, name="video"),
@@ -93,5 +95,5 @@ def lag_trainer(model: keras.Model, clip: ClipSpec, weight: float) -> keras.Mode
     }
     streams = [video_encoder(inputs["video"]), audio_encoder(inputs["audio"])]
     p_real = LagTargetLoss(clip.fps, weight, dtype="float32", name="lag_loss")(
-        [head(streams), profile_of(streams), inputs["offset_s"]])
+        [*head_and_profile(streams), inputs["offset_s"]])
     return keras.Model(inputs, p_real, name=f"{model.name}_lag_trainer")
