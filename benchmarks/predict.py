@@ -11,6 +11,9 @@ Two tables, each backend in its own processes (the backend is fixed when keras i
   process as ``predict DIR`` scores it (``predict_many``: the next file decoded while the
   current one is scored; one ``predict`` call after another in code that has no
   ``predict_many``), in seconds of recording per second.
+``--clips DIR`` adds two columns: a folder of your own clips (say the real clips, of many
+lengths) scored in one process with ``predict_many``, the first pass (every shape the model
+meets is traced then) and the best later pass, in seconds of recording per second.
 ``--baseline REV`` adds the same rows for the code of git revision REV (its ``keras_vis`` and
 ``zoo``, default checkpoint included), timed in the same run.
 
@@ -19,7 +22,7 @@ The model is the shipped default checkpoint when present, else an untrained
 differ).
 
     python benchmarks/predict.py [--backends tensorflow jax torch] [--seconds 10] [--repeats 3]
-                                 [--baseline REV]
+                                 [--baseline REV] [--clips DIR]
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from keras_vis.invocation import BACKENDS  # noqa: E402  (no keras)
 FOLDER_CLIPS = 6
 
 
-def child(model: str, video: str, audio: str, folder: str, repeats: int) -> None:
+def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: int) -> None:
     """Runs inside one backend's process; prints one JSON line."""
     start = time.perf_counter()
     import keras
@@ -79,6 +82,18 @@ def child(model: str, video: str, audio: str, folder: str, repeats: int) -> None
         folder_times.append(time.perf_counter() - start)
     assert all(not isinstance(r, Exception) for _, r in scored), scored
     testable_offsets = sum(score is not None for score in result.offset_scores)
+    clips_first = clips_warm = float("nan")
+    if clips != "-":
+        from keras_vis.data.media import probe_video
+
+        own = sorted(p for p in Path(clips).iterdir() if p.suffix.lower() in {".mp4", ".mov"})
+        seconds = sum(probe_video(p).duration for p in own)
+        passes = []
+        for _ in range(1 + max(1, repeats)):
+            start = time.perf_counter()
+            list(predict_many(own, model=loaded))
+            passes.append(time.perf_counter() - start)
+        clips_first, clips_warm = seconds / passes[0], seconds / min(passes[1:])
     print(json.dumps({
         "backend": keras.backend.backend(),
         "import_s": import_s,
@@ -86,6 +101,8 @@ def child(model: str, video: str, audio: str, folder: str, repeats: int) -> None
         "first_s": times[0],
         "warm_s": min(times[1:]) if repeats else float("nan"),
         "folder_clip_s": min(folder_times[1:]) / len(videos) if repeats else float("nan"),
+        "clips_first_x": clips_first,
+        "clips_warm_x": clips_warm,
         "windows": len(result.window_scores),
         "offsets": testable_offsets,
         "p_real": result.p_real,
@@ -109,7 +126,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline", metavar="REV",
                         help="also time the code of this git revision, in the same run")
-    parser.add_argument("--child", nargs=4, metavar=("MODEL", "VIDEO", "AUDIO", "FOLDER"),
+    parser.add_argument("--clips", type=Path, metavar="DIR",
+                        help="also score this folder of clips (.mp4/.mov) in one process")
+    parser.add_argument("--child", nargs=5, metavar=("MODEL", "VIDEO", "AUDIO", "FOLDER", "CLIPS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -141,8 +160,9 @@ def main() -> None:
               f"{os.cpu_count()} cpu cores")
         print()
         print("| code | backend | whole process s (best of repeats) | import s | load s "
-              "| first predict s | warm predict s | warm x real time | folder x real time |")
-        print("|---|---|---|---|---|---|---|---|---|")
+              "| first predict s | warm predict s | warm x real time | folder x real time "
+              "| your clips x real time, first pass | later passes |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         codes = [("working tree", ROOT, model)]
         with contextlib.ExitStack() as stack:
             if args.baseline:
@@ -167,16 +187,22 @@ def print_rows(label: str, backend: str, code: Path, model: Path, video: Path, a
                 for _ in range(args.repeats)]
         if fresh:
             shutil.rmtree(cache, ignore_errors=True)
-        row = inside(backend, model, video, audio, folder, cache, args.repeats, code)
+        row = inside(backend, model, video, audio, folder, cache, args.repeats, code,
+                     args.clips.resolve() if args.clips else None)
         name = backend + {True: " (empty cache)", False: " (warm cache)"}[fresh] \
             if backend == "jax" else backend
         if row is None:
-            print(f"| {label} | {name} | {min(wall):.2f} | failed | | | | | |")
+            print(f"| {label} | {name} | {min(wall):.2f} | failed | | | | | | | |")
             continue
         print(f"| {label} | {name} | {min(wall):.2f} | {row['import_s']:.2f} "
               f"| {row['load_s']:.2f} | {row['first_s']:.2f} | {row['warm_s']:.2f} "
               f"| {args.seconds / row['warm_s']:.0f} "
-              f"| {args.seconds / row['folder_clip_s']:.0f} |", flush=True)
+              f"| {args.seconds / row['folder_clip_s']:.0f} "
+              f"| {_times(row['clips_first_x'])} | {_times(row['clips_warm_x'])} |", flush=True)
+
+
+def _times(value: float) -> str:
+    return "" if value != value else f"{value:.1f}"  # NaN: no --clips
 
 
 def _env(backend: str, cache: Path, code: Path = ROOT) -> dict:
@@ -197,11 +223,11 @@ def whole_process(backend: str, video: Path, audio: Path, cache: Path, fresh: bo
 
 
 def inside(backend: str, model: Path, video: Path, audio: Path, folder: Path, cache: Path,
-           repeats: int, code: Path = ROOT) -> dict | None:
+           repeats: int, code: Path = ROOT, clips: Path | None = None) -> dict | None:
     """The in-process breakdown (one process, after the whole-process runs)."""
     done = subprocess.run(
         [sys.executable, __file__, "--repeats", str(repeats),
-         "--child", str(model), str(video), str(audio), str(folder)],
+         "--child", str(model), str(video), str(audio), str(folder), str(clips or "-")],
         env=_env(backend, cache, code), cwd=code, capture_output=True, text=True,
     )
     if done.returncode != 0:

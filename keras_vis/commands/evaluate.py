@@ -23,7 +23,9 @@ def register(subparsers, parents) -> None:
                    help="folder of videos with their own sound (repeat for several)")
     p.add_argument("--json", action="store_true",
                    help="print everything as JSON: summary, every pair, a per-clip table")
-    p.add_argument("--batch-size", type=int, default=64, help="clips per model call (default 64)")
+    p.add_argument("--batch-size", type=int, default=64,
+                   help="pairs per call of the fusion head; the video and audio encoders "
+                        "take a sixteenth and a quarter of it per call (default 64)")
     p.set_defaults(func=main)
 
 

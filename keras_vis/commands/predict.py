@@ -62,7 +62,9 @@ def register(subparsers, parents) -> None:
         default=None,
         help="stride between scored windows (default: half a clip)",
     )
-    p.add_argument("--batch-size", type=int, default=64, help="clips per model call (default 64)")
+    p.add_argument("--batch-size", type=int, default=64,
+                   help="pairs per call of the fusion head; the video and audio encoders "
+                        "take a sixteenth and a quarter of it per call (default 64)")
     p.add_argument("--plot", metavar="PNG", default=None,
                    help="also draw p_real over time and the score of every offset to PNG")
     p.set_defaults(func=main, default_backend=BACKEND)

@@ -16,6 +16,7 @@ from keras_vis.errors import DataError, KerasVisError
 from keras_vis.inference.predict import (
     _audio_starts,
     _best_offset,
+    part_batches,
     default_checkpoint,
     load_model,
     offset_grid,
@@ -118,6 +119,27 @@ def test_batching_gives_the_same_scores_as_one_by_one(model_path, media):
         np.testing.assert_allclose(other.window_scores, batched.window_scores, atol=1e-5)
         np.testing.assert_allclose(other.offset_scores, batched.offset_scores, atol=1e-5)
     assert batched.model.startswith("keras.Model:")
+
+
+def test_recordings_of_every_length_reach_each_part_in_one_shape(model_path, monkeypatch):
+    module = importlib.import_module("keras_vis.inference.predict")
+    model, _ = load_model(model_path)
+    clip = zoo.clip_of(model)
+    parts = module.model_parts(model)
+    seen = {part.name: set() for part in parts}
+    for part in parts:
+        def counted(x, name=part.name, original=part.predict_on_batch):
+            seen[name].add((x[0] if isinstance(x, list) else x).shape[0])
+            return original(x)
+        monkeypatch.setattr(part, "predict_on_batch", counted)
+    frames = np.zeros((12 * clip.fps, clip.height, clip.width, 3), "uint8")
+    waveform = np.random.default_rng(0).normal(0, 0.1, (12 * clip.sample_rate, clip.channels))
+    # 1 to 12 s: with a batch per length, each would be a new shape to trace.
+    for seconds in range(1, 13):
+        module.score_media(model, frames[: seconds * clip.fps],
+                           waveform[: seconds * clip.sample_rate].astype("float32"), clip,
+                           offsets=offset_grid(-1, 1, clip.fps), batch_size=64)
+    assert [seen[part.name] for part in parts] == [{size} for size in part_batches(64)]
 
 
 def test_predict_many_scores_each_file_as_predict_does_and_skips_a_broken_one(model_path, media):
