@@ -143,10 +143,14 @@ def probe_audio(path: str | Path) -> AudioInfo:
     )
 
 
-def _upright(frame) -> np.ndarray:
+def _upright(frame, reformatter) -> np.ndarray:
     """A decoded frame as RGB, turned as its display matrix says (phone clips are stored
-    sideways with a rotation tag; players show them upright, and so do we)."""
-    rgb = frame.to_ndarray(format="rgb24")
+    sideways with a rotation tag; players show them upright, and so do we).
+
+    ``reformatter`` is one ``av.video.reformatter.VideoReformatter`` for the whole video, on
+    one thread: ``frame.to_ndarray(format="rgb24")`` sets up a scaler and its threads for
+    every frame, which made the colour conversion 3 to 4 times slower for the same pixels."""
+    rgb = reformatter.reformat(frame, format="rgb24", threads=1).to_ndarray()
     turns = int(round((getattr(frame, "rotation", 0) or 0) / 90)) % 4
     # ``rotation`` is counter-clockwise, as np.rot90 turns.
     return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
@@ -180,6 +184,7 @@ def read_video(
     (20, 64, 64, 3)
     """
     import av
+    from av.video.reformatter import VideoReformatter
 
     path = Path(path)
     if fps <= 0:
@@ -210,6 +215,7 @@ def read_video(
             container.seek(max(seek_to, origin), stream=stream, backward=True)
 
         out = np.empty((count, height, width, 3), dtype=np.uint8)
+        reformatter = VideoReformatter()
         k = 0
         prev_time = None
         prev_frame = None
@@ -225,7 +231,7 @@ def read_video(
                 if prev_frame is not None:
                     while k < count and abs(targets[k] - prev_time) <= abs(targets[k] - t):
                         if prev_rgb is None:
-                            prev_rgb = _resize(_upright(prev_frame), (height, width))
+                            prev_rgb = _resize(_upright(prev_frame, reformatter), (height, width))
                         out[k] = prev_rgb
                         k += 1
                 if k >= count:
@@ -239,7 +245,7 @@ def read_video(
                 raise DataError(
                     f"{path}: video ends at {last_end:.3f} s, asked up to {targets[-1]:.3f} s"
                 )
-            rgb = _resize(_upright(prev_frame), (height, width))
+            rgb = _resize(_upright(prev_frame, reformatter), (height, width))
             out[k:] = rgb
             k = count
         if k == 0:
