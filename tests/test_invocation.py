@@ -85,20 +85,23 @@ def test_progress_bars_redraw_rarely_when_logged_to_a_file(monkeypatch):
 
 
 
-def test_keras_without_pyplot_then_pyplot_as_usual():
+def test_keras_without_its_extras_then_they_import_as_usual():
     # A fresh process: keras is imported once per process, with its backend fixed.
     import subprocess
 
     code = (
         "import sys\n"
-        "from keras_vis.invocation import import_keras_without_pyplot\n"
-        "import_keras_without_pyplot()\n"
-        "assert 'keras' in sys.modules and 'matplotlib.pyplot' not in sys.modules\n"
+        "from keras_vis.invocation import import_keras_without_extras\n"
+        "import_keras_without_extras()\n"
+        "assert 'keras' in sys.modules\n"
+        "assert 'matplotlib' not in sys.modules and 'pandas' not in sys.modules\n"
+        "import pandas\n"
+        "pandas.DataFrame({'a': [1]})\n"
         "import matplotlib\n"
         "matplotlib.use('Agg')\n"
         "import matplotlib.pyplot as plt\n"
         "plt.figure()\n"
-        "import_keras_without_pyplot()  # keras already there: nothing to do\n"
+        "import_keras_without_extras()  # keras already there: nothing to do\n"
         "print('ok')\n"
     )
     env = {**os.environ, "KERAS_BACKEND": "jax"}

@@ -30,6 +30,9 @@ def register(subparsers, parents) -> None:
 
 
 def main(args) -> int:
+    from keras_vis.invocation import import_keras_without_extras
+
+    import_keras_without_extras()
     from keras_vis.inference.evaluate import evaluate, format_report
 
     if args.batch_size < 1:

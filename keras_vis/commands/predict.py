@@ -90,9 +90,9 @@ def parse_offsets(text: str) -> tuple[float, float]:
 
 
 def main(args) -> int:
-    from keras_vis.invocation import import_keras_without_pyplot
+    from keras_vis.invocation import import_keras_without_extras
 
-    import_keras_without_pyplot()
+    import_keras_without_extras()
     import zoo
     from keras_vis.inference.predict import load_model, offset_grid, predict, predict_many
 

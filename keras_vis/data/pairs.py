@@ -22,10 +22,12 @@ import json
 import math
 import zlib
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from keras_vis.data.recording import Recording
 from keras_vis.errors import ConfigError, DataError
@@ -148,6 +150,8 @@ def pairs(
         rows.append(_other_recording(rng, usable, clip, n_other, windows))
     if n_shifted:
         rows.append(_shifted(rng, usable, clip, n_shifted, low, high, windows))
+    import pandas as pd  # here, not at the top: see _table
+
     table = pd.concat(rows, ignore_index=True)
     table = table.iloc[rng.permutation(len(table))].reset_index(drop=True)
     return table[list(COLUMNS)]
@@ -160,6 +164,10 @@ def _spread(rng, count: int, n: int) -> np.ndarray:
 
 
 def _table(video_ids, video_starts, audio_ids, audio_starts, offsets, kind, label) -> pd.DataFrame:
+    # pandas is imported where a table is made (0.2 s): ``keras_vis.data`` imports this module,
+    # and ``predict`` imports ``keras_vis.data`` for its decoders but never makes a table.
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "video_id": video_ids,
@@ -298,6 +306,8 @@ def fixed_pairs(
 
 
 def _read_table(path: Path) -> pd.DataFrame | None:
+    import pandas as pd
+
     if not path.exists():
         return None
     try:
