@@ -16,10 +16,10 @@ from keras_vis.errors import DataError, KerasVisError
 from keras_vis.inference.predict import (
     _audio_starts,
     _best_offset,
-    part_batches,
     default_checkpoint,
     load_model,
     offset_grid,
+    part_batches,
     predict,
     predict_many,
 )
