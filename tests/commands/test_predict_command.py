@@ -190,3 +190,22 @@ def test_no_traceback_from_a_real_process(model_path, tmp_path):
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "notes.mp4" in done.stderr
+
+
+def test_a_predict_process_leaves_out_what_keras_would_load_for_nothing(model_path, recording):
+    # matplotlib and pandas: 0.5 s of a 3 s process (keras_vis.invocation.KERAS_EXTRAS).
+    video, wav = recording
+    code = (
+        "import sys\n"
+        "from keras_vis.cli import main\n"
+        "assert main(sys.argv[1:]) == 0\n"
+        "loaded = [m for m in ('matplotlib', 'pandas') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "predict", str(video), "--audio", str(wav),
+         "--model", str(model_path), "--offsets=0:0", "--backend", "jax"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
