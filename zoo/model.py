@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -93,8 +94,11 @@ def _check_weights_path(weights: str | os.PathLike) -> Path:
 
 
 def build_from_options(model_name: str, options: Mapping[str, Any], name: str | None = None,
-                       trainable: bool = True) -> ZooModel:
-    """Build ``model_name`` from complete builder options (how a saved model is rebuilt)."""
+                       trainable: bool = True, dtype: str | None = None) -> ZooModel:
+    """Build ``model_name`` from complete builder options (how a saved model is rebuilt).
+
+    ``dtype``: a Keras dtype policy for its layers (``zoo.build``); None: the global one.
+    """
     known = registry.parameters(model_name)
     kwargs = dict(options)
     unknown = set(kwargs) - set(known)
@@ -105,17 +109,40 @@ def build_from_options(model_name: str, options: Mapping[str, Any], name: str | 
     if kwargs.get("fusion") not in FUSIONS:
         raise ValueError(f"model {model_name!r}: fusion must be one of {FUSIONS}, "
                          f"got {kwargs.get('fusion')!r}")
-    graph = registry.builder_of(model_name)(**kwargs)
-    return ZooModel(inputs=graph.input, outputs=graph.output, model_name=model_name,
-                    options=_jsonable(kwargs), name=name or model_name, trainable=trainable)
+    with _dtype_policy(dtype):
+        graph = registry.builder_of(model_name)(**kwargs)
+        return ZooModel(inputs=graph.input, outputs=graph.output, model_name=model_name,
+                        options=_jsonable(kwargs), name=name or model_name, trainable=trainable)
+
+
+@contextlib.contextmanager
+def _dtype_policy(dtype: str | None):
+    """Layers made inside take ``dtype`` as their policy; the global one is restored after.
+
+    Keras has no public policy scope, and a builder's layers take the global policy when they
+    are made, so it is set for the build alone: the caller's later layers are not changed.
+    """
+    if dtype is None:
+        yield
+        return
+    policy = keras.dtype_policies.get(dtype)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def build(name: str, preset: str = "tiny", weights: str | os.PathLike | None = None,
-          **overrides) -> ZooModel:
+          dtype: str | None = None, **overrides) -> ZooModel:
     """Build model ``name`` at ``preset``; ``overrides`` replace preset options.
 
     ``weights``: a local ``.keras`` or ``.weights.h5`` file to load (a missing file raises
-    ``FileNotFoundError`` at once; nothing is downloaded).
+    ``FileNotFoundError`` at once; nothing is downloaded). ``dtype``: a Keras dtype policy
+    such as ``"mixed_bfloat16"`` (weights stay float32; the spectrogram, per-clip statistics,
+    lag comparisons and ``p_real`` are computed in float32 under any policy); None: the
+    global policy, float32 unless set. A saved model loads with the global policy.
 
     >>> build("siamese_fusion", "tiny", fusion="late").count_params()   # doctest: +SKIP
     """
@@ -126,7 +153,7 @@ def build(name: str, preset: str = "tiny", weights: str | os.PathLike | None = N
         raise ValueError(f"model {name!r}: unknown override(s) {sorted(unknown)}; "
                          f"known: {', '.join(known)}")
     path = _check_weights_path(weights) if weights is not None else None
-    model = build_from_options(name, {**options, **overrides})
+    model = build_from_options(name, {**options, **overrides}, dtype=dtype)
     if path is not None:
         try:
             model.load_weights(str(path))

@@ -5,7 +5,10 @@ its smallest clip) on ``backend``: output shape ``(B, 1)`` and values in [0, 1];
 a tiny batch lowers the loss (skipped for a model with no trainable weights, such as a
 learning-free baseline); ``.keras`` save and load give identical predictions and the same
 ``clip_of``; and the files saved on each of the other two backends load here and predict what
-they predicted there.
+they predicted there. ``run_mixed_precision_test(name, backend)``: built with
+``dtype="mixed_bfloat16"``, the model computes ``p_real`` in float32, trains with finite losses,
+leaves the global policy as it was, and its saved file loads in float32 predicting within
+``MIXED_ATOL`` of it.
 
 The backend is fixed when keras is imported, so the work runs in subprocesses, batched to
 keep CI cheap: one process per backend, all three side by side, builds, fits and saves every
@@ -41,6 +44,9 @@ FIT_EPOCHS = 4
 SAME_BACKEND_ATOL = 1e-6
 # Across backends convolutions, GRUs and FFTs use different kernels; p_real is a probability.
 CROSS_BACKEND_ATOL = 1e-4
+# bfloat16 keeps 8 bits of mantissa: the float32 reload of a mixed model predicts about this close.
+MIXED_ATOL = 0.02
+MIXED_FIT_EPOCHS = 2
 SUBPROCESS_TIMEOUT_S = 600
 WAIT_FOR_PEERS_S = 480
 
@@ -59,6 +65,15 @@ def run_model_test(name: str, backend: str) -> None:
         assert compared[key]["error"] is None, (
             f"{name} saved on {source}, loaded on {backend}:\n{compared[key]['error']}"
         )
+
+
+def run_mixed_precision_test(name: str, backend: str) -> None:
+    """Assert the mixed-precision checks above for model ``name`` on ``backend``."""
+    mixed = _matrix()["mixed"][backend]
+    assert name in mixed, f"{name} was not checked in mixed precision on {backend}"
+    assert mixed[name]["error"] is None, (
+        f"{name} (mixed_bfloat16) on {backend}:\n{mixed[name]['error']}"
+    )
 
 
 def matrix_preset(name: str) -> str:
@@ -97,7 +112,7 @@ def _matrix() -> dict:
         )
         for backend in BACKENDS
     }
-    results = {"check": {}, "compare": {}}
+    results = {"check": {}, "compare": {}, "mixed": {}}
     for backend, process in processes.items():
         output, _ = process.communicate(timeout=SUBPROCESS_TIMEOUT_S)
         for phase in results:
@@ -171,6 +186,36 @@ def _check_one(name: str, outdir: Path) -> dict:
     return {"params": model.count_params(), "losses": losses}
 
 
+def _check_mixed(name: str, outdir: Path) -> dict:
+    import keras
+    import numpy as np
+
+    import zoo
+
+    keras.utils.set_random_seed(0)
+    model = zoo.build(name, matrix_preset(name), dtype="mixed_bfloat16")
+    assert keras.config.dtype_policy().name == "float32", "zoo.build changed the global policy"
+    inputs = _fixed_inputs(zoo.clip_of(model))
+    output = model(inputs, training=False)
+    assert keras.backend.standardize_dtype(output.dtype) == "float32", f"p_real is {output.dtype}"
+    losses = None
+    if model.trainable_weights:
+        labels = np.array([[1.0], [0.0]] * (BATCH // 2), dtype="float32")
+        jit = False if keras.backend.backend() == "tensorflow" else "auto"
+        model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy",
+                      jit_compile=jit)
+        losses = model.fit(inputs, labels, batch_size=BATCH, epochs=MIXED_FIT_EPOCHS, verbose=0,
+                           shuffle=False).history["loss"]
+        assert np.all(np.isfinite(losses)), f"mixed-precision losses: {losses}"
+    path = outdir / f"{name}.mixed.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, compile=False)
+    assert loaded.dtype_policy.name == "float32", f"loaded as {loaded.dtype_policy.name}"
+    np.testing.assert_allclose(_p_real(loaded, inputs), _p_real(model, inputs), atol=MIXED_ATOL,
+                               rtol=0, err_msg="the float32 reload predicts another function")
+    return {"losses": losses}
+
+
 def _compare_one(keras_file: Path) -> dict:
     import keras
     import numpy as np
@@ -210,15 +255,19 @@ def _worker(backend: str, workdir: Path) -> None:
 
     outdir = workdir / backend
     outdir.mkdir(parents=True, exist_ok=True)
-    checked = {}
+    (workdir / f"{backend}-mixed").mkdir(exist_ok=True)
+    checked, mixed = {}, {}
     try:
         for name in zoo.registry.list_models():
             checked[name] = _guarded(_check_one, name, outdir)
+            # In a folder of its own: the peers load every ``*.keras`` file of ``outdir``.
+            mixed[name] = _guarded(_check_mixed, name, workdir / f"{backend}-mixed")
     finally:
         # Written last and atomically: its presence tells the peers that the files are complete.
         partial = workdir / f"check-{backend}.json.partial"
         partial.write_text(json.dumps(checked, indent=1))
         partial.rename(workdir / f"check-{backend}.json")
+    (workdir / f"mixed-{backend}.json").write_text(json.dumps(mixed, indent=1))
     compared = {}
     for source in _wait_for_peers(backend, workdir):
         for keras_file in sorted((workdir / source).glob("*.keras")):

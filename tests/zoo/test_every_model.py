@@ -11,7 +11,10 @@ of its own:
   a forward pass there costs seconds per preset and checks nothing a tiny one does not.
 * ``test_model_on_every_backend``, for each model at its tiny preset: fit, ``.keras`` save and
   load, and files saved on TensorFlow, JAX and PyTorch load on the other two and predict the
-  same (``tests/zoo/helpers.py``, three subprocesses shared by every model).
+  same (``tests/zoo/helpers.py``, three subprocesses shared by every model);
+* ``test_model_in_mixed_precision``, in the same subprocesses: built with
+  ``dtype="mixed_bfloat16"``, p_real stays float32, training gives finite losses, and the saved
+  file loads in float32 predicting the same within bfloat16's rounding.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import numpy as np
 import pytest
 
 import zoo
-from tests.zoo.helpers import BACKENDS, matrix_preset, run_model_test
+from tests.zoo.helpers import (BACKENDS, matrix_preset, run_mixed_precision_test,
+                               run_model_test)
 from zoo.clip import CLIP_PRESETS
 from zoo.model import ZooModel
 
@@ -105,3 +109,10 @@ def test_preset_builds(name, preset):
 @pytest.mark.parametrize("name", MODELS)
 def test_model_on_every_backend(name, backend):
     run_model_test(name, backend)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", MODELS)
+def test_model_in_mixed_precision(name, backend):
+    run_mixed_precision_test(name, backend)

@@ -110,3 +110,24 @@ def test_register_model_rejects_a_preset_naming_unknown_options():
         def broken(clip, fusion, widths=(8,)):
             raise AssertionError("never built")
     assert "broken_for_test" not in zoo.list_models()
+
+
+def test_build_sets_a_dtype_policy_for_the_model_alone():
+    model = zoo.build("motion_lag_fusion", "tiny", dtype="mixed_bfloat16")
+    assert keras.config.dtype_policy().name == "float32"
+    policies = {layer.name: layer.dtype_policy
+                for part in ("video_encoder", "audio_encoder", "fusion_head")
+                for layer in model.get_layer(part).layers}
+    assert policies["video_conv1"].compute_dtype == "bfloat16"
+    assert policies["video_conv1"].variable_dtype == "float32"
+    # Spectrogram, per-clip statistics, motion energy, lag profile and p_real stay float32.
+    for name in ("audio_log_mel", "audio_clip_standardize", "video_motion_grid",
+                 "fusion_lag_profile", "p_real"):
+        assert policies[name].compute_dtype == "float32", name
+    assert all(w.dtype == "float32" for w in model.weights)
+
+
+def test_build_rejects_an_unknown_dtype_and_keeps_the_global_policy():
+    with pytest.raises(ValueError, match="mixed_bf16"):
+        zoo.build("motion_lag_fusion", "tiny", dtype="mixed_bf16")
+    assert keras.config.dtype_policy().name == "float32"

@@ -23,6 +23,10 @@ class VisualOnsets(keras.layers.Layer):
     last frames get 0.
     """
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("dtype", "float32")  # learning-free: the same numbers under any policy
+        super().__init__(**kwargs)
+
     def call(self, video):
         grey = ops.mean(ops.cast(video, "float32"), axis=-1) / 255.0
         motion = ops.mean(ops.abs(grey[:, 1:] - grey[:, :-1]), axis=(2, 3))
@@ -47,6 +51,9 @@ class MotionGrid(keras.layers.Layer):
     """
 
     def __init__(self, grid: int, floor: float = 0.01, **kwargs):
+        # float32 under any policy: the floor and codec noise sit below bfloat16's resolution
+        # of a cell's mean.
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         self.grid = int(grid)
         self.floor = float(floor)
@@ -83,6 +90,7 @@ class AudioOnsets(keras.layers.Layer):
     """
 
     def __init__(self, frames: int, steps_per_frame: int = 8, **kwargs):
+        kwargs.setdefault("dtype", "float32")  # learning-free: the same numbers under any policy
         super().__init__(**kwargs)
         self.frames = int(frames)
         self.steps_per_frame = int(steps_per_frame)
@@ -120,6 +128,7 @@ class LagAgreement(keras.layers.Layer):
     """
 
     def __init__(self, max_lag: int, tolerance: int = 1, sharpness: float = 10.0, **kwargs):
+        kwargs.setdefault("dtype", "float32")  # learning-free: the same numbers under any policy
         super().__init__(**kwargs)
         self.max_lag = int(max_lag)
         self.tolerance = int(tolerance)

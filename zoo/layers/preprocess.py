@@ -68,6 +68,8 @@ class StereoLogMel(keras.layers.Layer):
     def __init__(self, sample_rate: int, frames: int, hop_length: int, num_mel_bins: int = 64,
                  fft_length: int = 512, min_freq: float = 40.0, max_freq: float | None = None,
                  **kwargs):
+        # float32 under any policy: in bfloat16 a quiet sound's power is lost to rounding.
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         self.sample_rate = int(sample_rate)
         self.frames = int(frames)
@@ -139,6 +141,8 @@ class ClipStandardization(keras.layers.Layer):
     """
 
     def __init__(self, epsilon: float = 1e-3, **kwargs):
+        # float32 under any policy: a clip's mean and RMS are sums over thousands of values.
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         self.epsilon = float(epsilon)
 
