@@ -32,6 +32,8 @@ from keras_vis.errors import ConfigError
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine")
+# Keras dtype policies a run trains under (``zoo.build(dtype=...)``): weights stay float32.
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +97,9 @@ class TrainConfig:
     workers: int = 1
     # Weight of the lag loss (keras_vis.training.lag_loss) beside the binary loss; 0 is off.
     lag_loss: float = 0.0
+    # The layers' dtype policy; "mixed_bfloat16" runs the convolutions in bfloat16 where the
+    # hardware has it (CPUs with AVX512_BF16 or AMX, recent GPUs). The checkpoint loads in float32.
+    precision: str = "float32"
     augment: dict = dataclasses.field(
         default_factory=lambda: {name: True for name in AUGMENTATIONS}
     )
@@ -289,6 +294,9 @@ def _check_values(config: ExperimentConfig, source: str) -> None:
         fail("train.optimizer", f"unknown optimizer (known: {', '.join(OPTIMIZERS)})")
     if train.schedule not in SCHEDULES:
         fail("train.schedule", f"unknown schedule (known: {', '.join(SCHEDULES)})")
+    if train.precision not in PRECISIONS:
+        fail("train.precision", f"unknown precision {train.precision!r} "
+                                f"(known: {', '.join(PRECISIONS)})")
     unknown = sorted(set(train.augment) - set(AUGMENTATIONS))
     if unknown:
         fail("train.augment", f"unknown switch {unknown} (known: {', '.join(AUGMENTATIONS)})")

@@ -127,7 +127,8 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     run_dir = run.path
     check_writable(run_dir, "run folder")
     print(f"run folder: {run_dir}", file=sys.stderr)
-    model = zoo.build(config.model.name, config.model.preset, **config.model.overrides)
+    model = zoo.build(config.model.name, config.model.preset, dtype=config.train.precision,
+                      **config.model.overrides)
     # What fit trains; with the lag loss a wrapper sharing every weight of ``model``, which
     # stays what the checkpoint saves.
     trainer = model
@@ -368,10 +369,16 @@ def _optimizer(config: ExperimentConfig, steps_per_epoch: int):
             train.learning_rate, decay_steps=max(1, train.epochs * steps_per_epoch), alpha=0.05
         )
     if train.optimizer == "adamw":
-        return keras.optimizers.AdamW(rate, weight_decay=train.weight_decay or 1e-4)
-    if train.optimizer == "sgd":
-        return keras.optimizers.SGD(rate, momentum=0.9, nesterov=True)
-    return keras.optimizers.Adam(rate)
+        optimizer = keras.optimizers.AdamW(rate, weight_decay=train.weight_decay or 1e-4)
+    elif train.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(rate, momentum=0.9, nesterov=True)
+    else:
+        optimizer = keras.optimizers.Adam(rate)
+    if train.precision == "mixed_float16":
+        # float16 gradients underflow without loss scaling. compile adds it only for a model
+        # built under that policy, which the lag loss's wrapper is not.
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
 
 
 def _set_data_parallel(config: ExperimentConfig, backend: str) -> None:

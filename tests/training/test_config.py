@@ -39,6 +39,7 @@ def test_minimal_config_gets_defaults_and_file_name(tmp_path):
         ("[train]\nlearning_rate = nan\n", ["train.learning_rate", "finite", "nan"]),
         ("[train]\nlearning_rate = inf\n", ["train.learning_rate", "finite", "inf"]),
         ("[train]\nlag_loss = -1\n", ["train.lag_loss", ">= 0", "-1"]),
+        ('[train]\nprecision = "bfloat16"\n', ["train.precision", "mixed_bfloat16"]),
         ("[data]\nsync_offset_max_s = -inf\n", ["data.sync_offset_max_s", "finite"]),
         ("[data.dataset.synthetic]\nseconds = nan\n", ["data.dataset.synthetic.seconds", "finite"]),
         ('[model]\noverrides = {dropout = nan}\n', ["model.overrides.dropout", "finite"]),

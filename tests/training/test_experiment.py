@@ -87,8 +87,9 @@ def test_run_writes_run_folder_and_results_row(tmp_path, synthetic_root):
     assert json.loads((run_dir / "config.json").read_text())["backend"] == "tensorflow"
 
 
-def test_lag_loss_run_saves_the_zoo_model(tmp_path, synthetic_root):
-    config = write_config(tmp_path, synthetic_root, epochs=1, lag_loss="0.5")
+def test_lag_loss_run_in_mixed_precision_saves_the_zoo_model(tmp_path, synthetic_root):
+    config = write_config(tmp_path, synthetic_root, epochs=1, lag_loss="0.5",
+                          precision='"mixed_bfloat16"')
     config.write_text(config.read_text().replace(
         'name = "resnet_gru_fusion"', 'name = "motion_lag_fusion"\npreset = "tiny"').replace(
         f"overrides = {SMALL_MODEL}\n", ""))
@@ -98,6 +99,10 @@ def test_lag_loss_run_saves_the_zoo_model(tmp_path, synthetic_root):
 
     saved = zoo.load(run_dir / "best.keras")
     assert sorted(saved.input) == ["audio", "video"]
+    # Trained in mixed precision, loaded in the global policy: float32 for predict.
+    assert saved.dtype_policy.name == "float32"
+    assert json.loads((run_dir / "config.json").read_text())["train"]["precision"] == (
+        "mixed_bfloat16")
     assert read_results(tmp_path / "results.csv").iloc[0]["model"] == "motion_lag_fusion"
 
 
@@ -345,3 +350,18 @@ def test_a_generated_folder_with_other_settings_is_refused(tmp_path):
     other = DatasetConfig(str(root), SyntheticConfig(recordings=1, seconds=3.0, seed=5))
     with pytest.raises(DataError, match=r"other settings.*seed 0 \(config: 5\).*Delete the folder"):
         ensure_dataset(other, "data.dataset")
+
+
+def test_float16_training_scales_its_loss():
+    import keras
+
+    from keras_vis.training.config import ExperimentConfig
+    from keras_vis.training.experiment import _optimizer
+
+    def optimizer(precision):
+        config = ExperimentConfig.from_dict({"train": {"precision": precision}}, source="inline")
+        return _optimizer(config, steps_per_epoch=10)
+
+    assert isinstance(optimizer("mixed_float16"), keras.optimizers.LossScaleOptimizer)
+    for precision in ("float32", "mixed_bfloat16"):
+        assert not isinstance(optimizer(precision), keras.optimizers.LossScaleOptimizer)
