@@ -10,7 +10,9 @@ Written here from the seed project's description, in ``torch.nn`` only (no torch
   spectrogram has ``8 x frames`` columns as in ``zoo.layers.preprocess.StereoLogMel``; the mel
   matrix is built once with numpy) -> a ResNet-18 with one input channel -> 512;
 * head: concat 1024 -> Linear 512 -> ReLU -> Linear 1 (a logit);
-* training: every weight trainable, Adam (lr 1e-3), BCE-with-logits, BatchNorm in train mode.
+* training: every weight trainable, Adam (lr 1e-3), BCE-with-logits, BatchNorm in train mode;
+  ``--precision bfloat16`` (or ``float16``) runs the forward pass and loss under
+  ``torch.autocast`` on the CPU, the usual PyTorch way to train in mixed precision.
 
 Inputs are what the zoo models take: uint8 frames ``(B, T, H, W, 3)`` (converted to float and
 normalised inside the step) and a float waveform ``(B, S, C)``.
@@ -162,8 +164,9 @@ def count_params(model: nn.Module) -> int:
 
 
 def measure(clip: ClipSpec, batch: int, threads: int, warmup: int, min_steps: int,
-            min_seconds: float) -> dict:
-    """Train steps on one random batch, after ``warmup`` untimed steps."""
+            min_seconds: float, precision: str = "float32") -> dict:
+    """Train steps on one random batch, after ``warmup`` untimed steps; ``precision`` other
+    than float32: the forward pass and loss under ``torch.autocast`` at that dtype."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = ReferenceModel(clip).train()
@@ -174,9 +177,13 @@ def measure(clip: ClipSpec, batch: int, threads: int, warmup: int, min_steps: in
     audio = torch.from_numpy(rng.uniform(-1, 1, (batch, *clip.audio_shape)).astype(np.float32))
     labels = torch.from_numpy(rng.integers(0, 2, (batch, 1)).astype(np.float32))
 
+    autocast = torch.autocast("cpu", dtype=getattr(torch, precision),
+                              enabled=precision != "float32")
+
     def step():
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(video, audio), labels)
+        with autocast:
+            loss = loss_fn(model(video, audio), labels)
         loss.backward()
         optimizer.step()
 
@@ -200,6 +207,8 @@ def main(argv=None) -> int:
     parser.add_argument("--clip", help="a ClipSpec as JSON (overrides --preset)")
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--precision", default="float32", choices=("float32", "bfloat16",
+                                                                    "float16"))
     add_timing_flags(parser)
     parser.add_argument("--params-only", action="store_true",
                         help="print the parameter count and exit")
@@ -209,7 +218,7 @@ def main(argv=None) -> int:
         print(json.dumps({"params": count_params(ReferenceModel(clip))}))
         return 0
     print(json.dumps(measure(clip, args.batch, args.threads, args.warmup, args.min_steps,
-                             args.min_seconds)))
+                             args.min_seconds, args.precision)))
     return 0
 
 

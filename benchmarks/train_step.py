@@ -14,10 +14,19 @@ as the zoo cells of each shape (the clip spec the zoo cell reports), right after
 ``vs reference`` is a cell's samples/s divided by the reference's at the same shape; the issue's
 target is >= 1.5x at ``base`` (stretch 2x). Prints one markdown table.
 
+``--precision mixed_bfloat16`` (or several) times the zoo cells under that Keras dtype policy
+(``zoo.build(dtype=...)``, what ``train.precision`` sets) as well, and the reference under the
+matching ``torch.autocast`` too, so each mixed cell has two ratios: against the float32
+reference (the issue's) and against the reference at its own precision. bfloat16 pays on CPUs
+with AVX512_BF16 or AMX (``grep -o 'avx512_bf16\|amx_bf16' /proc/cpuinfo``); elsewhere it is
+emulated and slower.
+
     python benchmarks/train_step.py                 # the full table, reference included
     python benchmarks/train_step.py --models siamese_fusion --backends jax torch
     python benchmarks/train_step.py --models resnet_gru_fusion --backends torch --no-tiny-reference
     python benchmarks/train_step.py --reference-only --no-base   # the reference alone, at tiny
+    python benchmarks/train_step.py --models resnet_gru_fusion --backends tensorflow \
+        --base-backend tensorflow --no-tiny-reference --precision float32 mixed_bfloat16
 """
 
 from __future__ import annotations
@@ -36,12 +45,15 @@ if str(ROOT) not in sys.path:
 from keras_vis.invocation import BACKENDS  # noqa: E402  (no keras, no torch)
 
 MODELS = ("resnet_gru_fusion", "siamese_fusion", "temporal_conv_fusion")
+# A zoo dtype policy -> the reference's torch.autocast dtype at the same precision.
+PRECISIONS = {"float32": "float32", "mixed_bfloat16": "bfloat16", "mixed_float16": "float16"}
 REFERENCE = ROOT / "benchmarks" / "reference_torch.py"
 
 
 def measure(model_name: str, preset: str, batch: int, warmup: int, min_steps: int,
-            min_seconds: float) -> dict:
-    """Run in a cell process: build, compile, time train steps on one random batch."""
+            min_seconds: float, precision: str = "float32") -> dict:
+    """Run in a cell process: build (under the dtype policy ``precision``), compile, time
+    train steps on one random batch."""
     import resource
 
     import keras
@@ -50,7 +62,7 @@ def measure(model_name: str, preset: str, batch: int, warmup: int, min_steps: in
     import zoo
 
     keras.utils.set_random_seed(0)
-    model = zoo.build(model_name, preset)
+    model = zoo.build(model_name, preset, dtype=precision)
     clip = zoo.clip_of(model)
     rng = np.random.default_rng(0)
     x = {"video": rng.integers(0, 256, (batch, *clip.video_shape), dtype="uint8"),
@@ -106,17 +118,18 @@ def _run(command: list[str], env: dict) -> dict:
 
 
 def run_cell(model_name: str, preset: str, backend: str, batch: int, threads: int,
-             args: argparse.Namespace) -> dict:
+             args: argparse.Namespace, precision: str = "float32") -> dict:
     command = [sys.executable, __file__, "--cell", model_name, preset, str(batch),
-               *_timing_flags(args)]
+               "--cell-precision", precision, *_timing_flags(args)]
     return _run(command, cell_env(backend, threads))
 
 
 def run_reference(preset: str, batch: int, threads: int, args: argparse.Namespace,
-                  clip: dict | None = None) -> dict:
-    """The plain-PyTorch reference at ``clip`` (a zoo cell's clip spec) or the clip preset."""
+                  clip: dict | None = None, precision: str = "float32") -> dict:
+    """The plain-PyTorch reference at ``clip`` (a zoo cell's clip spec) or the clip preset,
+    under ``torch.autocast`` at ``precision`` unless float32."""
     command = [sys.executable, str(REFERENCE), "--preset", preset, "--batch", str(batch),
-               "--threads", str(threads), *_timing_flags(args)]
+               "--threads", str(threads), "--precision", precision, *_timing_flags(args)]
     if clip is not None:
         command += ["--clip", json.dumps(clip)]
     return _run(command, cell_env("torch", threads))
@@ -132,6 +145,9 @@ def main(argv=None) -> int:
     parser.add_argument("--base-backend", choices=BACKENDS,
                         help="backend for the base row (default: fastest at tiny)")
     parser.add_argument("--no-base", action="store_true", help="skip the base row")
+    parser.add_argument("--precision", nargs="+", default=["float32"], choices=PRECISIONS,
+                        help="Keras dtype policies to time each zoo cell under (default: "
+                             "float32); the reference is timed at float32 and at each of them")
     add_timing_flags(parser)
     parser.add_argument("--skip-reference", action="store_true",
                         help="do not time the plain-PyTorch reference (no vs reference column)")
@@ -141,42 +157,49 @@ def main(argv=None) -> int:
                         help="time the reference at base only (its tiny cell takes about a minute)")
     parser.add_argument("--cell", nargs=3, metavar=("MODEL", "PRESET", "BATCH"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--cell-precision", default="float32", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cell:
         model_name, preset, batch = args.cell
         print(json.dumps(measure(model_name, preset, int(batch), args.warmup,
-                                 args.min_steps, args.min_seconds)))
+                                 args.min_steps, args.min_seconds, args.cell_precision)))
         return 0
 
     rows, references = [], {}
+    reference_precisions = list(dict.fromkeys(
+        ["float32", *(PRECISIONS[p] for p in args.precision)]))
 
     def reference(preset: str, batch: int) -> None:
         if args.skip_reference or (not args.tiny_reference and preset == "tiny"):
             return
-        clip = next((r[4]["clip"] for r in rows if r[1] == preset and r[3] == batch
-                     and "clip" in r[4]), None)
-        cell = run_reference(preset, batch, args.threads, args, clip)
-        references[(preset, batch)] = cell
-        print(f"# reference {preset} batch {batch}: {cell}", file=sys.stderr, flush=True)
+        clip = next((r[5]["clip"] for r in rows if r[1] == preset and r[3] == batch
+                     and "clip" in r[5]), None)
+        for precision in reference_precisions:
+            cell = run_reference(preset, batch, args.threads, args, clip, precision)
+            references[(preset, batch, precision)] = cell
+            print(f"# reference {preset} batch {batch} {precision}: {cell}", file=sys.stderr,
+                  flush=True)
+
+    def time_cell(model_name: str, preset: str, backend: str, batch: int) -> None:
+        for precision in args.precision:
+            cell = run_cell(model_name, preset, backend, batch, args.threads, args, precision)
+            rows.append((model_name, preset, backend, batch, precision, cell))
+            print(f"# {model_name} {preset} {backend} {precision}: {cell}", file=sys.stderr,
+                  flush=True)
 
     if args.models:
         for model_name in args.models:
             for backend in args.backends if not args.reference_only else ():
-                cell = run_cell(model_name, "tiny", backend, args.tiny_batch, args.threads, args)
-                rows.append((model_name, "tiny", backend, args.tiny_batch, cell))
-                print(f"# {model_name} tiny {backend}: {cell}", file=sys.stderr, flush=True)
+                time_cell(model_name, "tiny", backend, args.tiny_batch)
         reference("tiny", args.tiny_batch)
     if not args.no_base:
         if not args.reference_only:
             backend = args.base_backend
             if backend is None:
-                tiny = [(r[4].get("samples_per_s", 0), r[2]) for r in rows
+                tiny = [(r[5].get("samples_per_s", 0), r[2]) for r in rows
                         if r[0] == "resnet_gru_fusion"]
                 backend = max(tiny)[1] if tiny else "tensorflow"
-            cell = run_cell("resnet_gru_fusion", "base", backend, args.base_batch, args.threads,
-                            args)
-            rows.append(("resnet_gru_fusion", "base", backend, args.base_batch, cell))
-            print(f"# resnet_gru_fusion base {backend}: {cell}", file=sys.stderr, flush=True)
+            time_cell("resnet_gru_fusion", "base", backend, args.base_batch)
         reference("base", args.base_batch)
 
     print_table(rows, references, args.threads)
@@ -184,28 +207,41 @@ def main(argv=None) -> int:
 
 
 def print_table(rows: list, references: dict, threads: int) -> None:
-    """One markdown table: each shape's zoo cells, then the reference at that shape."""
-    shapes = list(dict.fromkeys([(r[1], r[3]) for r in rows] + list(references)))
-    print("| model | preset | backend | batch | params | samples/s | vs reference | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    """One markdown table: each shape's zoo cells, then the reference at that shape.
+
+    ``rows``: ``(model, preset, backend, batch, precision, cell)``; ``references``:
+    ``(preset, batch, autocast dtype) -> cell``.
+    """
+    shapes = list(dict.fromkeys([(r[1], r[3]) for r in rows] + [k[:2] for k in references]))
+    print("| model | preset | backend | precision | batch | params | samples/s | vs reference "
+          "| vs reference at its precision | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+
+    def ratio(cell: dict, ref: dict | None) -> str:
+        if not ref or not ref.get("samples_per_s"):
+            return ""
+        return f"{cell['samples_per_s'] / ref['samples_per_s']:.2f}x"
+
     for preset, batch in shapes:
-        ref = references.get((preset, batch), {})
+        float32 = references.get((preset, batch, "float32"))
         shape_rows = [r for r in rows if (r[1], r[3]) == (preset, batch)]
-        if ref:
-            shape_rows.append(("reference: original model, plain PyTorch", preset, "torch",
-                               batch, ref))
-        for model_name, _, backend, _, cell in shape_rows:
+        shape_rows += [("reference: original model, plain PyTorch", preset, "torch", batch,
+                        "float32" if dtype == "float32" else f"autocast {dtype}", ref)
+                       for (p, b, dtype), ref in references.items() if (p, b) == (preset, batch)]
+        for model_name, _, backend, precision, cell in (r[:3] + r[4:] for r in shape_rows):
             if "error" in cell:
-                print(f"| {model_name} | {preset} | {backend} | {batch} | | error: {cell['error']} "
-                      f"| | |")
+                print(f"| {model_name} | {preset} | {backend} | {precision} | {batch} | "
+                      f"| error: {cell['error']} | | | |")
                 continue
-            ratio = (f"{cell['samples_per_s'] / ref['samples_per_s']:.2f}x"
-                     if ref.get("samples_per_s") else "")
-            print(f"| {model_name} | {preset} | {backend} | {batch} | {cell['params']:,} "
-                  f"| {cell['samples_per_s']:.2f} | {ratio} | {cell['peak_rss_mb']:.0f} |")
-    print(f"\n{threads} CPU threads per process. vs reference: samples/s over the reference's "
-          f"(benchmarks/reference_torch.py) at the same clip spec and batch, timed in this run; "
-          f"target at base >= 1.5x (stretch 2x).")
+            dtype = PRECISIONS.get(precision, precision.removeprefix("autocast "))
+            same = references.get((preset, batch, dtype)) if dtype != "float32" else None
+            print(f"| {model_name} | {preset} | {backend} | {precision} | {batch} "
+                  f"| {cell['params']:,} | {cell['samples_per_s']:.2f} | {ratio(cell, float32)} "
+                  f"| {ratio(cell, same)} | {cell['peak_rss_mb']:.0f} |")
+    print(f"\n{threads} CPU threads per process. vs reference: samples/s over the float32 "
+          f"reference's (benchmarks/reference_torch.py) at the same clip spec and batch, timed "
+          f"in this run; target at base >= 1.5x (stretch 2x). vs reference at its precision: "
+          f"over the reference under torch.autocast at the cell's precision.")
 
 if __name__ == "__main__":
     sys.exit(main())

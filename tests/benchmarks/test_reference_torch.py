@@ -53,16 +53,31 @@ def test_the_spectrogram_follows_the_zoo():
 
 
 def test_the_table_divides_each_cell_by_the_reference_of_its_shape(capsys):
-    rows = [("resnet_gru_fusion", "tiny", "torch", 16,
+    rows = [("resnet_gru_fusion", "tiny", "torch", 16, "float32",
              {"samples_per_s": 16.0, "params": 91_673, "peak_rss_mb": 1287}),
-            ("siamese_fusion", "tiny", "jax", 16, {"error": "boom"}),
-            ("resnet_gru_fusion", "base", "jax", 4,
-             {"samples_per_s": 0.6, "params": 28_686_409, "peak_rss_mb": 4723})]
-    references = {("tiny", 16): {"samples_per_s": 2.0, "params": 24_448_001, "peak_rss_mb": 1691},
-                  ("base", 4): {"samples_per_s": 0.4, "params": 24_448_001, "peak_rss_mb": 1689}}
+            ("siamese_fusion", "tiny", "jax", 16, "float32", {"error": "boom"}),
+            ("resnet_gru_fusion", "base", "jax", 4, "float32",
+             {"samples_per_s": 0.6, "params": 28_686_409, "peak_rss_mb": 4723}),
+            ("resnet_gru_fusion", "base", "jax", 4, "mixed_bfloat16",
+             {"samples_per_s": 0.9, "params": 28_686_409, "peak_rss_mb": 4000})]
+    references = {
+        ("tiny", 16, "float32"): {"samples_per_s": 2.0, "params": 24_448_001, "peak_rss_mb": 1691},
+        ("base", 4, "float32"): {"samples_per_s": 0.4, "params": 24_448_001, "peak_rss_mb": 1689},
+        ("base", 4, "bfloat16"): {"samples_per_s": 0.6, "params": 24_448_001, "peak_rss_mb": 1500},
+    }
     train_step.print_table(rows, references, threads=2)
     lines = capsys.readouterr().out.splitlines()
-    assert "| vs reference |" in lines[0]
-    assert "| 16.00 | 8.00x |" in lines[2] and "error: boom" in lines[3]
+    assert "| vs reference | vs reference at its precision |" in lines[0]
+    assert "| 16.00 | 8.00x |  |" in lines[2] and "error: boom" in lines[3]
     assert lines[4].startswith("| reference: original model") and "| 1.00x |" in lines[4]
-    assert "| 0.60 | 1.50x |" in lines[5] and lines[6].startswith("| reference")
+    assert "| float32 | 4 |" in lines[5] and "| 0.60 | 1.50x |  |" in lines[5]
+    # A mixed cell: against the float32 reference, and against the reference at bfloat16.
+    assert "| mixed_bfloat16 |" in lines[6] and "| 0.90 | 2.25x | 1.50x |" in lines[6]
+    assert lines[7].startswith("| reference") and "| float32 |" in lines[7]
+    assert "| autocast bfloat16 |" in lines[8] and "| 0.60 | 1.50x | 1.00x |" in lines[8]
+
+
+def test_the_reference_trains_under_autocast():
+    result = reference_torch.measure(clip_preset("tiny"), batch=2, threads=1, warmup=0,
+                                     min_steps=1, min_seconds=0.0, precision="bfloat16")
+    assert result["steps"] == 1 and result["samples_per_s"] > 0
