@@ -19,6 +19,7 @@ On torch, ``--torch-ops`` adds the top aten ops of one step from ``torch.profile
     python benchmarks/profile_layers.py --backends torch --torch-ops
     python benchmarks/profile_layers.py --preset tiny --batch 16 --top 10
     python benchmarks/profile_layers.py --threads 1   # on a shared machine (see below)
+    python benchmarks/profile_layers.py --backends tensorflow --precision mixed_bfloat16
 
 On a 2-core machine that another process keeps busy, two OpenMP threads per process make
 torch's small ops wait on a descheduled thread (a 4 x 4 x 512 BatchNormalization took 144 ms
@@ -92,7 +93,8 @@ def _grad_fn(layer, inputs, jit_compile):
         return run
 
     out = layer(inputs if single else xs, training=False)
-    out_grads = [rng.standard_normal(tuple(o.shape)).astype("float32")
+    # In the output's dtype (bfloat16 under a mixed policy): the tape wants them to match.
+    out_grads = [keras.ops.cast(rng.standard_normal(tuple(o.shape)).astype("float32"), o.dtype)
                  for o in (out if isinstance(out, (list, tuple)) else [out])]
 
     if backend == "tensorflow":
@@ -167,19 +169,22 @@ def _layer_inputs(part, batch: int) -> dict:
 
 
 def _random_inputs(layer, shapes, rng):
+    import keras
     import numpy as np
 
     def make(shape, dtype):
-        if np.dtype(dtype).kind == "u":
-            return rng.integers(0, 256, shape).astype(dtype)
-        return rng.standard_normal(shape).astype(dtype)
+        # Float inputs as float32 (numpy has no bfloat16): the layer casts them to its compute
+        # dtype, as it does inside the model.
+        if keras.backend.is_float_dtype(dtype):
+            return rng.standard_normal(shape).astype("float32")
+        return rng.integers(0, 256, shape).astype(dtype)
 
     arrays = [make(shape, dtype) for shape, dtype in shapes]
     return arrays if isinstance(layer.input, (list, tuple)) else arrays[0]
 
 
 def cell(model_name: str, preset: str, batch: int, repeats: int, with_layers: bool,
-         torch_ops: int) -> dict:
+         torch_ops: int, precision: str = "float32") -> dict:
     """In a backend's process: the rows of the table (times in seconds)."""
     import keras
     import numpy as np
@@ -188,7 +193,7 @@ def cell(model_name: str, preset: str, batch: int, repeats: int, with_layers: bo
 
     backend = keras.backend.backend()
     keras.utils.set_random_seed(0)
-    model = zoo.model.build(model_name, preset)
+    model = zoo.model.build(model_name, preset, dtype=precision)
     clip = zoo.model.clip_of(model)
     rng = np.random.default_rng(0)
     x = {"video": rng.integers(0, 256, (batch, *clip.video_shape), dtype="uint8"),
@@ -294,18 +299,21 @@ def main(argv=None) -> int:
                         help="only the step and the three parts")
     parser.add_argument("--torch-ops", type=int, nargs="?", const=15, default=0,
                         help="also the top N aten ops of one torch step (default N: 15)")
+    parser.add_argument("--precision", default="float32",
+                        help="the Keras dtype policy to build the model under (zoo.build dtype)")
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--cell", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cell:
         print(json.dumps(cell(args.model, args.preset, args.batch, args.repeats, args.layers,
-                              args.torch_ops)))
+                              args.torch_ops, args.precision)))
         return 0
     results = []
     for backend in args.backends:
         command = [sys.executable, __file__, "--cell", "--model", args.model, "--preset",
                    args.preset, "--batch", str(args.batch), "--repeats", str(args.repeats),
-                   "--torch-ops", str(args.torch_ops)] + ([] if args.layers else ["--no-layers"])
+                   "--torch-ops", str(args.torch_ops), "--precision", args.precision,
+                   *([] if args.layers else ["--no-layers"])]
         done = subprocess.run(command, env=cell_env(backend, args.threads), capture_output=True,
                               text=True)
         if done.returncode != 0:
