@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_step import BACKENDS, cell_env  # noqa: E402  (no keras, no torch)
+from train_step import BACKENDS, PRECISIONS, cell_env  # noqa: E402  (no keras, no torch)
 
 PARTS = ("video_encoder", "audio_encoder", "fusion_head")
 
@@ -299,7 +299,7 @@ def main(argv=None) -> int:
                         help="only the step and the three parts")
     parser.add_argument("--torch-ops", type=int, nargs="?", const=15, default=0,
                         help="also the top N aten ops of one torch step (default N: 15)")
-    parser.add_argument("--precision", default="float32",
+    parser.add_argument("--precision", default="float32", choices=PRECISIONS,
                         help="the Keras dtype policy to build the model under (zoo.build dtype)")
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--cell", action="store_true", help=argparse.SUPPRESS)

@@ -43,10 +43,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 from keras_vis.invocation import BACKENDS  # noqa: E402  (no keras, no torch)
+from keras_vis.training.config import PRECISIONS  # noqa: E402
 
 MODELS = ("resnet_gru_fusion", "siamese_fusion", "temporal_conv_fusion")
 # A zoo dtype policy -> the reference's torch.autocast dtype at the same precision.
-PRECISIONS = {"float32": "float32", "mixed_bfloat16": "bfloat16", "mixed_float16": "float16"}
+AUTOCAST = {policy: policy.removeprefix("mixed_") for policy in PRECISIONS}
 REFERENCE = ROOT / "benchmarks" / "reference_torch.py"
 
 
@@ -167,7 +168,7 @@ def main(argv=None) -> int:
 
     rows, references = [], {}
     reference_precisions = list(dict.fromkeys(
-        ["float32", *(PRECISIONS[p] for p in args.precision)]))
+        ["float32", *(AUTOCAST[p] for p in args.precision)]))
 
     def reference(preset: str, batch: int) -> None:
         if args.skip_reference or (not args.tiny_reference and preset == "tiny"):
@@ -233,7 +234,7 @@ def print_table(rows: list, references: dict, threads: int) -> None:
                 print(f"| {model_name} | {preset} | {backend} | {precision} | {batch} | "
                       f"| error: {cell['error']} | | | |")
                 continue
-            dtype = PRECISIONS.get(precision, precision.removeprefix("autocast "))
+            dtype = AUTOCAST.get(precision, precision.removeprefix("autocast "))
             same = references.get((preset, batch, dtype)) if dtype != "float32" else None
             print(f"| {model_name} | {preset} | {backend} | {precision} | {batch} "
                   f"| {cell['params']:,} | {cell['samples_per_s']:.2f} | {ratio(cell, float32)} "
