@@ -39,7 +39,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_step import add_timing_flags  # noqa: E402  (no keras, no torch)
+from train_step import AUTOCAST, add_timing_flags  # noqa: E402  (no keras, no torch)
 from zoo.clip import ClipSpec, clip_preset  # noqa: E402  (keras-free)
 
 NUM_MEL_BINS = 128
@@ -207,8 +207,7 @@ def main(argv=None) -> int:
     parser.add_argument("--clip", help="a ClipSpec as JSON (overrides --preset)")
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--precision", default="float32", choices=("float32", "bfloat16",
-                                                                    "float16"))
+    parser.add_argument("--precision", default="float32", choices=sorted(set(AUTOCAST.values())))
     add_timing_flags(parser)
     parser.add_argument("--params-only", action="store_true",
                         help="print the parameter count and exit")
