@@ -12,15 +12,20 @@ Written here from the seed project's description, in ``torch.nn`` only (no torch
 * head: concat 1024 -> Linear 512 -> ReLU -> Linear 1 (a logit);
 * training: every weight trainable, Adam (lr 1e-3), BCE-with-logits, BatchNorm in train mode;
   ``--precision bfloat16`` (or ``float16``) runs the forward pass and loss under
-  ``torch.autocast`` on the CPU, the usual PyTorch way to train in mixed precision.
+  ``torch.autocast``, the usual PyTorch way to train in mixed precision.
+
+It runs on the GPU when PyTorch sees one (``--device cpu`` or ``cuda`` to choose); there the
+clock is read after ``torch.cuda.synchronize()`` and ``peak_device_mb`` is the GPU memory
+PyTorch allocated at most.
 
 Inputs are what the zoo models take: uint8 frames ``(B, T, H, W, 3)`` (converted to float and
 normalised inside the step) and a float waveform ``(B, S, C)``.
 
     python benchmarks/reference_torch.py --preset base --batch 4 --threads 2
+    python benchmarks/reference_torch.py --preset base --batch 4 --threads 0 --device cuda
     python benchmarks/reference_torch.py --params-only
 
-Prints one JSON line: samples/s, steps timed, peak RSS, parameter count.
+Prints one JSON line: samples/s, steps timed, peak RSS, parameter count, the device.
 """
 
 from __future__ import annotations
@@ -164,20 +169,23 @@ def count_params(model: nn.Module) -> int:
 
 
 def measure(clip: ClipSpec, batch: int, threads: int, warmup: int, min_steps: int,
-            min_seconds: float, precision: str = "float32") -> dict:
-    """Train steps on one random batch, after ``warmup`` untimed steps; ``precision`` other
-    than float32: the forward pass and loss under ``torch.autocast`` at that dtype."""
-    torch.set_num_threads(threads)
+            min_seconds: float, precision: str = "float32", device: str = "cpu") -> dict:
+    """Train steps on one random batch on ``device``, after ``warmup`` untimed steps;
+    ``precision`` other than float32: the forward pass and loss under ``torch.autocast`` at
+    that dtype. ``threads`` 0 leaves PyTorch's own thread count."""
+    if threads > 0:
+        torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = ReferenceModel(clip).train()
+    model = ReferenceModel(clip).train().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.BCEWithLogitsLoss()
     rng = np.random.default_rng(0)
     video = torch.from_numpy(rng.integers(0, 256, (batch, *clip.video_shape), dtype=np.uint8))
     audio = torch.from_numpy(rng.uniform(-1, 1, (batch, *clip.audio_shape)).astype(np.float32))
     labels = torch.from_numpy(rng.integers(0, 2, (batch, 1)).astype(np.float32))
-
-    autocast = torch.autocast("cpu", dtype=getattr(torch, precision),
+    video, audio, labels = (t.to(device) for t in (video, audio, labels))
+    on_gpu = torch.device(device).type == "cuda"
+    autocast = torch.autocast(torch.device(device).type, dtype=getattr(torch, precision),
                               enabled=precision != "float32")
 
     def step():
@@ -187,18 +195,29 @@ def measure(clip: ClipSpec, batch: int, threads: int, warmup: int, min_steps: in
         loss.backward()
         optimizer.step()
 
+    def synchronize():
+        # CUDA runs asynchronously: the clock means something only once the queue is empty.
+        if on_gpu:
+            torch.cuda.synchronize()
+
     for _ in range(warmup):
         step()
+    synchronize()
     steps, start = 0, time.perf_counter()
     while steps < min_steps or time.perf_counter() - start < min_seconds:
         step()
         steps += 1
+        synchronize()
     elapsed = time.perf_counter() - start
-    return {
+    result = {
         "samples_per_s": steps * batch / elapsed, "steps": steps,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "params": count_params(model), "threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name(device) if on_gpu else "cpu",
     }
+    if on_gpu:
+        result["peak_device_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
+    return result
 
 
 def main(argv=None) -> int:
@@ -206,7 +225,10 @@ def main(argv=None) -> int:
     parser.add_argument("--preset", default="base", help="clip preset (zoo.clip.CLIP_PRESETS)")
     parser.add_argument("--clip", help="a ClipSpec as JSON (overrides --preset)")
     parser.add_argument("--batch", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="CPU threads (0: PyTorch's default, for a GPU machine)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="auto: the GPU when PyTorch sees one, else the CPU")
     parser.add_argument("--precision", default="float32", choices=sorted(set(AUTOCAST.values())))
     add_timing_flags(parser)
     parser.add_argument("--params-only", action="store_true",
@@ -216,8 +238,11 @@ def main(argv=None) -> int:
     if args.params_only:
         print(json.dumps({"params": count_params(ReferenceModel(clip))}))
         return 0
+    device = args.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     print(json.dumps(measure(clip, args.batch, args.threads, args.warmup, args.min_steps,
-                             args.min_seconds, args.precision)))
+                             args.min_seconds, args.precision, device)))
     return 0
 
 

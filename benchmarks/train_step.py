@@ -1,4 +1,4 @@
-"""Training throughput of the zoo against the original project's model, in one run: samples/s
+r"""Training throughput of the zoo against the original project's model, in one run: samples/s
 and peak memory, every model x backend at ``tiny`` (batch 16) and ``resnet_gru_fusion`` at
 ``base`` (batch 4: 30 frames of 112 x 112) on the backend that was fastest for it at ``tiny``.
 
@@ -21,12 +21,18 @@ reference (the issue's) and against the reference at its own precision. bfloat16
 with AVX512_BF16 or AMX (``grep -o 'avx512_bf16\|amx_bf16' /proc/cpuinfo``); elsewhere it is
 emulated and slower.
 
+On a GPU machine each backend runs on the GPU it sees (so does the reference); pass
+``--threads 0`` there to leave every library its own CPU thread count. The last column names the
+device and, on a GPU, the most GPU memory the cell held.
+
     python benchmarks/train_step.py                 # the full table, reference included
     python benchmarks/train_step.py --models siamese_fusion --backends jax torch
     python benchmarks/train_step.py --models resnet_gru_fusion --backends torch --no-tiny-reference
     python benchmarks/train_step.py --reference-only --no-base   # the reference alone, at tiny
     python benchmarks/train_step.py --models resnet_gru_fusion --backends tensorflow \
         --base-backend tensorflow --no-tiny-reference --precision float32 mixed_bfloat16
+    python benchmarks/train_step.py --models resnet_gru_fusion --backends torch jax --no-tiny \
+        --base-backend torch jax --threads 0 --precision float32 mixed_bfloat16   # on a GPU
 """
 
 from __future__ import annotations
@@ -77,11 +83,40 @@ def measure(model_name: str, preset: str, batch: int, warmup: int, min_steps: in
         model.train_on_batch(x, y)
         steps += 1
     elapsed = time.perf_counter() - start
+    device, peak_device_mb = device_in_use()
     return {
         "samples_per_s": steps * batch / elapsed, "steps": steps,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "params": int(model.count_params()), "clip": clip.to_dict(),
+        "device": device, "peak_device_mb": peak_device_mb,
     }
+
+
+def device_in_use() -> tuple[str, float | None]:
+    """The device the Keras backend computes on, and on a GPU the most memory it held (MB)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            return torch.cuda.get_device_name(0), torch.cuda.max_memory_allocated(0) / 2**20
+    elif backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        if device.platform == "gpu":
+            stats = device.memory_stats() or {}
+            return device.device_kind, stats.get("peak_bytes_in_use", 0) / 2**20
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
+            return name, tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+    return "cpu", None
 
 
 def add_timing_flags(parser: argparse.ArgumentParser) -> None:
@@ -92,11 +127,16 @@ def add_timing_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def cell_env(backend: str, threads: int) -> dict:
-    """A measuring process's environment: backend, thread settings, the repository on the path."""
+    """A measuring process's environment: backend, thread settings (none for ``threads`` 0),
+    the repository on the path."""
     env = dict(os.environ)
     env.update(
         KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
+    if threads <= 0:
+        return env
+    env.update(
         OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
         TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS="1",
         XLA_FLAGS=f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
@@ -143,9 +183,12 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tiny-batch", type=int, default=16)
     parser.add_argument("--base-batch", type=int, default=4)
-    parser.add_argument("--base-backend", choices=BACKENDS,
-                        help="backend for the base row (default: fastest at tiny)")
+    parser.add_argument("--base-backend", nargs="+", choices=BACKENDS,
+                        help="backend(s) for the base row (default: the fastest at tiny)")
     parser.add_argument("--no-base", action="store_true", help="skip the base row")
+    parser.add_argument("--no-tiny", action="store_true", help="skip the tiny rows")
+    parser.add_argument("--json", type=Path, metavar="PATH",
+                        help="also write every cell and reference, as measured, to PATH")
     parser.add_argument("--precision", nargs="+", default=["float32"], choices=PRECISIONS,
                         help="Keras dtype policies to time each zoo cell under (default: "
                              "float32); the reference is timed at float32 and at each of them")
@@ -188,21 +231,30 @@ def main(argv=None) -> int:
             print(f"# {model_name} {preset} {backend} {precision}: {cell}", file=sys.stderr,
                   flush=True)
 
-    if args.models:
+    if args.models and not args.no_tiny:
         for model_name in args.models:
             for backend in args.backends if not args.reference_only else ():
                 time_cell(model_name, "tiny", backend, args.tiny_batch)
         reference("tiny", args.tiny_batch)
     if not args.no_base:
         if not args.reference_only:
-            backend = args.base_backend
-            if backend is None:
+            backends = args.base_backend
+            if backends is None:
                 tiny = [(r[5].get("samples_per_s", 0), r[2]) for r in rows
                         if r[0] == "resnet_gru_fusion"]
-                backend = max(tiny)[1] if tiny else "tensorflow"
-            time_cell("resnet_gru_fusion", "base", backend, args.base_batch)
+                backends = [max(tiny)[1] if tiny else "tensorflow"]
+            for backend in backends:
+                time_cell("resnet_gru_fusion", "base", backend, args.base_batch)
         reference("base", args.base_batch)
 
+    if args.json:
+        keys = ("model", "preset", "backend", "batch", "precision")
+        args.json.write_text(json.dumps({
+            "threads": args.threads,
+            "cells": [dict(zip(keys, row[:5]), **row[5]) for row in rows],
+            "references": [dict(preset=p, batch=b, precision=d, **cell)
+                           for (p, b, d), cell in references.items()],
+        }, indent=1))
     print_table(rows, references, args.threads)
     return 0
 
@@ -215,8 +267,12 @@ def print_table(rows: list, references: dict, threads: int) -> None:
     """
     shapes = list(dict.fromkeys([(r[1], r[3]) for r in rows] + [k[:2] for k in references]))
     print("| model | preset | backend | precision | batch | params | samples/s | vs reference "
-          "| vs reference at its precision | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| vs reference at its precision | peak RSS MB | device |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def device(cell: dict) -> str:
+        name, peak = cell.get("device", "cpu"), cell.get("peak_device_mb")
+        return name if peak is None else f"{name}, peak {peak:,.0f} MB"
 
     def ratio(cell: dict, ref: dict | None) -> str:
         if not ref or not ref.get("samples_per_s"):
@@ -232,14 +288,15 @@ def print_table(rows: list, references: dict, threads: int) -> None:
         for model_name, _, backend, precision, cell in (r[:3] + r[4:] for r in shape_rows):
             if "error" in cell:
                 print(f"| {model_name} | {preset} | {backend} | {precision} | {batch} | "
-                      f"| error: {cell['error']} | | | |")
+                      f"| error: {cell['error']} | | | | |")
                 continue
             dtype = AUTOCAST.get(precision, precision.removeprefix("autocast "))
             same = references.get((preset, batch, dtype)) if dtype != "float32" else None
             print(f"| {model_name} | {preset} | {backend} | {precision} | {batch} "
                   f"| {cell['params']:,} | {cell['samples_per_s']:.2f} | {ratio(cell, float32)} "
-                  f"| {ratio(cell, same)} | {cell['peak_rss_mb']:.0f} |")
-    print(f"\n{threads} CPU threads per process. vs reference: samples/s over the float32 "
+                  f"| {ratio(cell, same)} | {cell['peak_rss_mb']:.0f} | {device(cell)} |")
+    threads = f"{threads} CPU threads" if threads > 0 else "Each library's own CPU thread count"
+    print(f"\n{threads} per process. vs reference: samples/s over the float32 "
           f"reference's (benchmarks/reference_torch.py) at the same clip spec and batch, timed "
           f"in this run; target at base >= 1.5x (stretch 2x). vs reference at its precision: "
           f"over the reference under torch.autocast at the cell's precision.")

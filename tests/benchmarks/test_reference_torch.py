@@ -81,3 +81,29 @@ def test_the_reference_trains_under_autocast():
     result = reference_torch.measure(clip_preset("tiny"), batch=2, threads=1, warmup=0,
                                      min_steps=1, min_seconds=0.0, precision="bfloat16")
     assert result["steps"] == 1 and result["samples_per_s"] > 0
+
+
+def test_the_table_names_each_cells_device_and_its_gpu_memory(capsys):
+    gpu = {"samples_per_s": 40.0, "params": 28_686_409, "peak_rss_mb": 3000,
+           "device": "NVIDIA H200", "peak_device_mb": 12345.6}
+    cpu = {"samples_per_s": 0.5, "params": 28_686_409, "peak_rss_mb": 4000}  # an older cell
+    train_step.print_table([("resnet_gru_fusion", "base", "torch", 4, "float32", gpu),
+                            ("resnet_gru_fusion", "base", "jax", 4, "float32", cpu)], {},
+                           threads=0)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("| peak RSS MB | device |")
+    assert lines[2].endswith("| 3000 | NVIDIA H200, peak 12,346 MB |")
+    assert lines[3].endswith("| 4000 | cpu |")
+    assert "Each library's own CPU thread count per process" in lines[-1]
+
+
+def test_threads_zero_leaves_every_library_its_own_thread_count(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert "OMP_NUM_THREADS" not in train_step.cell_env("jax", 0)
+    assert train_step.cell_env("jax", 2)["OMP_NUM_THREADS"] == "2"
+
+
+def test_the_reference_names_its_device():
+    result = reference_torch.measure(clip_preset("tiny"), batch=2, threads=0, warmup=0,
+                                     min_steps=1, min_seconds=0.0, device="cpu")
+    assert result["device"] == "cpu" and "peak_device_mb" not in result
