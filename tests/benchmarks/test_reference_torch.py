@@ -107,3 +107,33 @@ def test_the_reference_names_its_device():
     result = reference_torch.measure(clip_preset("tiny"), batch=2, threads=0, warmup=0,
                                      min_steps=1, min_seconds=0.0, device="cpu")
     assert result["device"] == "cpu" and "peak_device_mb" not in result
+
+
+def test_base_runs_on_every_backend_asked_and_json_keeps_every_cell(monkeypatch, tmp_path, capsys):
+    calls = []
+
+    def cell(model_name, preset, backend, batch, threads, args, precision="float32"):
+        calls.append((preset, backend, precision))
+        return {"samples_per_s": 10.0 if backend == "jax" else 2.0, "params": 1,
+                "peak_rss_mb": 1, "clip": {"fps": 15}, "device": "NVIDIA H200",
+                "peak_device_mb": 1000.0}
+
+    def reference(preset, batch, threads, args, clip=None, precision="float32"):
+        calls.append((preset, "reference", precision))
+        assert clip == {"fps": 15}  # the zoo cells' clip spec
+        return {"samples_per_s": 5.0, "params": 2, "peak_rss_mb": 1, "device": "NVIDIA H200"}
+
+    monkeypatch.setattr(train_step, "run_cell", cell)
+    monkeypatch.setattr(train_step, "run_reference", reference)
+    out = tmp_path / "cells.json"
+    train_step.main(["--models", "resnet_gru_fusion", "--backends", "torch", "jax", "--no-tiny",
+                     "--base-backend", "torch", "jax", "--threads", "0",
+                     "--precision", "mixed_bfloat16", "--json", str(out)])
+    assert calls == [("base", "torch", "mixed_bfloat16"), ("base", "jax", "mixed_bfloat16"),
+                     ("base", "reference", "float32"), ("base", "reference", "bfloat16")]
+    saved = __import__("json").loads(out.read_text())
+    assert saved["threads"] == 0
+    assert [(c["backend"], c["samples_per_s"]) for c in saved["cells"]] == [("torch", 2.0),
+                                                                           ("jax", 10.0)]
+    assert [r["precision"] for r in saved["references"]] == ["float32", "bfloat16"]
+    assert "| 10.00 | 2.00x | 2.00x |" in capsys.readouterr().out
