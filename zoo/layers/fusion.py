@@ -79,6 +79,11 @@ def classifier_head(x, units: int, dropout: float, name: str = "head"):
     return keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="p_real")(x)
 
 
+# How ``LagProfile`` normalises a profile over its lags: centred, or centred and scaled to unit
+# standard deviation.
+PROFILE_NORMS = ("centre", "zscore")
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class LagProfile(keras.layers.Layer):
     """Two ``(B, T, C)`` sequences -> ``(B, 2 * max_lag + 1)``: for each lag ``L`` (in frames,
@@ -87,15 +92,21 @@ class LagProfile(keras.layers.Layer):
 
     Only the shape of the profile survives the centring: how much better one lag agrees than
     the others, not how similar the two streams look overall. That is the part of a pair that
-    real footage shares with generated footage.
+    real footage shares with generated footage. ``norm="zscore"`` also divides by the
+    profile's standard deviation over lags, so that how sharply a pair's streams agree (which
+    differs between footage and generator) does not move the decision either, only where along
+    the lags they agree best.
     """
 
-    def __init__(self, max_lag: int, **kwargs):
+    def __init__(self, max_lag: int, norm: str = "centre", **kwargs):
         # float32 under any policy: lags differ by a few thousandths of a cosine, below
         # bfloat16's resolution.
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
+        if norm not in PROFILE_NORMS:
+            raise ValueError(f"norm must be one of {PROFILE_NORMS}, got {norm!r}")
         self.max_lag = int(max_lag)
+        self.norm = norm
 
     def call(self, inputs):
         video, audio = (x / (ops.norm(x, axis=-1, keepdims=True) + 1e-6) for x in inputs)
@@ -106,13 +117,17 @@ class LagProfile(keras.layers.Layer):
             a = audio[:, max(0, lag): steps - max(0, -lag)]
             profile.append(ops.mean(ops.sum(v * a, axis=-1), axis=1))
         profile = ops.stack(profile, axis=1)
-        return profile - ops.mean(profile, axis=1, keepdims=True)
+        profile = profile - ops.mean(profile, axis=1, keepdims=True)
+        if self.norm == "zscore":
+            # Lags differ by thousandths of a cosine: the floor only keeps a flat profile at 0.
+            profile = profile / (ops.std(profile, axis=1, keepdims=True) + 1e-6)
+        return profile
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0][0], 2 * self.max_lag + 1)
 
     def get_config(self):
-        return {**super().get_config(), "max_lag": self.max_lag}
+        return {**super().get_config(), "max_lag": self.max_lag, "norm": self.norm}
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -157,13 +172,15 @@ class LagPeak(keras.layers.Layer):
                 "initial_scale": self.initial_scale}
 
 
-def lag_fusion(video, audio, width: int, max_lag: int, name: str = "fusion"):
-    """Both sequences projected to ``width`` per step, then their centred lag profile."""
+def lag_fusion(video, audio, width: int, max_lag: int, name: str = "fusion",
+               profile_norm: str = "centre"):
+    """Both sequences projected to ``width`` per step, then their lag profile (``LagProfile``,
+    normalised as ``profile_norm`` says)."""
     v = keras.layers.LayerNormalization(name=f"{name}_video_norm")(video)
     v = keras.layers.Dense(width, name=f"{name}_video_project")(v)
     a = keras.layers.LayerNormalization(name=f"{name}_audio_norm")(audio)
     a = keras.layers.Dense(width, name=f"{name}_audio_project")(a)
-    return LagProfile(max_lag, name=f"{name}_lag_profile")([v, a])
+    return LagProfile(max_lag, norm=profile_norm, name=f"{name}_lag_profile")([v, a])
 
 
 # How the lag models turn a lag profile into p_real: an MLP over it, or ``LagPeak``.
@@ -171,17 +188,19 @@ DECISIONS = ("head", "peak")
 
 
 def lag_head(video, audio, clip, fusion: str, projection: int, max_lag_s: float,
-             head_units: int, dropout: float, decision: str = "head"):
-    """The head of the lag models: the centred lag profile up to ``max_lag_s`` either way (in
-    whole frames, at most ``clip.frames - 2``), then an MLP (``decision="head"``) or
-    ``LagPeak`` (``"peak"``); ``fusion="late"``: time-averaged embeddings instead, no timing."""
+             head_units: int, dropout: float, decision: str = "head",
+             profile_norm: str = "centre"):
+    """The head of the lag models: the lag profile up to ``max_lag_s`` either way (in whole
+    frames, at most ``clip.frames - 2``; ``profile_norm``: see ``LagProfile``), then an MLP
+    (``decision="head"``) or ``LagPeak`` (``"peak"``); ``fusion="late"``: time-averaged
+    embeddings instead, no timing."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}")
     if fusion == "late":
         video_embedding = keras.layers.GlobalAveragePooling1D(name="video_time_mean")(video)
         return classifier_head(late_fusion(video_embedding, audio), head_units, dropout)
     max_lag = min(clip.frames - 2, max(1, int(round(max_lag_s * clip.fps))))
-    profile = lag_fusion(video, audio, projection, max_lag)
+    profile = lag_fusion(video, audio, projection, max_lag, profile_norm=profile_norm)
     if decision == "peak":
         return LagPeak(dtype="float32", name="p_real")(profile)
     return classifier_head(profile, head_units, dropout)

@@ -37,7 +37,7 @@ PRESETS = sized_presets(_TINY, _SMALL, _BASE)
 def lag_sync_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths: Sequence[int],
                     stem_kernel: int = 3, stem_pool: bool = True, num_mel_bins: int = 64,
                     projection: int = 64, max_lag_s: float = 0.8, head_units: int = 64,
-                    dropout: float = 0.1, decision: str = "head",
+                    dropout: float = 0.1, decision: str = "head", profile_norm: str = "centre",
                     input_norm: str = "global") -> keras.Model:
     inputs = model_inputs(clip)
     video, audio = resnet_encoders(inputs, clip, widths, depths, stem_kernel, stem_pool,
@@ -45,6 +45,6 @@ def lag_sync_fusion(clip: ClipSpec, fusion: str, widths: Sequence[int], depths: 
 
     def head(video, audio):
         return lag_head(video, audio, clip, fusion, projection, max_lag_s, head_units, dropout,
-                        decision)
+                        decision, profile_norm)
 
     return assemble(inputs, video, audio, head)

@@ -78,13 +78,13 @@ def onset_features(audio, clip: ClipSpec, width: int, num_mel_bins: int, name: s
 def motion_lag_fusion(clip: ClipSpec, fusion: str, grid: int, video_widths, audio_width: int,
                       num_mel_bins: int = 32, projection: int = 32, max_lag_s: float = 0.8,
                       head_units: int = 32, dropout: float = 0.1,
-                      decision: str = "head") -> keras.Model:
+                      decision: str = "head", profile_norm: str = "centre") -> keras.Model:
     inputs = model_inputs(clip)
     video = motion_features(inputs["video"], clip, grid, video_widths)
     audio = onset_features(inputs["audio"], clip, audio_width, num_mel_bins)
 
     def head(video, audio):
         return lag_head(video, audio, clip, fusion, projection, max_lag_s, head_units, dropout,
-                        decision)
+                        decision, profile_norm)
 
     return assemble(inputs, video, audio, head)
