@@ -18,6 +18,44 @@ def test_lag_profile_peaks_at_the_lag_of_the_audio():
     np.testing.assert_allclose(profile.mean(axis=1), 0.0, atol=1e-6)  # centred
 
 
+def test_a_zscored_profile_keeps_its_peak_and_loses_its_contrast():
+    import pytest
+
+    from zoo.layers.fusion import LagProfile
+
+    rng = np.random.default_rng(0)
+    video = rng.standard_normal((1, 20, 8)).astype("float32")
+    noise = rng.standard_normal((1, 20, 8)).astype("float32")
+    sharp = np.roll(video, 2, axis=1)
+    faint = sharp + 3.0 * noise  # the same lag, agreeing far less sharply
+    centred = np.asarray(LagProfile(max_lag=5)([np.concatenate([video, video]),
+                                                np.concatenate([sharp, faint])]))
+    zscored = np.asarray(LagProfile(max_lag=5, norm="zscore")(
+        [np.concatenate([video, video]), np.concatenate([sharp, faint])]))
+    assert (centred.argmax(axis=1) == 7).all() and (zscored.argmax(axis=1) == 7).all()
+    assert centred[1].max() < 0.5 * centred[0].max()  # the faint pair's peak is lower...
+    np.testing.assert_allclose(zscored.std(axis=1), 1.0, rtol=1e-4)  # ...not once scaled
+    np.testing.assert_allclose(zscored.mean(axis=1), 0.0, atol=1e-5)
+    flat = np.asarray(LagProfile(max_lag=5, norm="zscore")([np.ones((1, 20, 8), "float32")] * 2))
+    # Equal agreement at every lag (rounding apart): no unit-sized peak is made up from it.
+    assert np.abs(flat).max() < 0.1
+    with pytest.raises(ValueError, match="norm must be one of"):
+        LagProfile(max_lag=5, norm="max")
+
+
+def test_lag_models_pass_their_profile_norm_on_and_save_it():
+    import keras
+
+    import zoo
+
+    for name in ("lag_sync_fusion", "motion_lag_fusion"):
+        model = zoo.build(name, "tiny", profile_norm="zscore")
+        profile = model.get_layer("fusion_head").get_layer("fusion_lag_profile")
+        assert profile.norm == "zscore"
+        restored = keras.layers.deserialize(keras.layers.serialize(profile))
+        assert restored.norm == "zscore" and restored.max_lag == profile.max_lag
+
+
 def _events(shift_frames: int):
     """A bright flash on event frames (10 fps, 64 x 64) and a click at each event's sound."""
     frames = np.full((1, 20, 64, 64, 3), 30, np.uint8)

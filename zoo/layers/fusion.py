@@ -119,7 +119,8 @@ class LagProfile(keras.layers.Layer):
         profile = ops.stack(profile, axis=1)
         profile = profile - ops.mean(profile, axis=1, keepdims=True)
         if self.norm == "zscore":
-            # Lags differ by thousandths of a cosine: the floor only keeps a flat profile at 0.
+            # Lags differ by thousandths of a cosine; the floor keeps a flat profile's rounding
+            # noise (about 1e-8) well below unit size.
             profile = profile / (ops.std(profile, axis=1, keepdims=True) + 1e-6)
         return profile
 
