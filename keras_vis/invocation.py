@@ -23,11 +23,27 @@ def select_backend(name: str | None, default: str = DEFAULT_BACKEND) -> str:
                 f"--backend {name}: keras is already imported with another backend"
             )
         os.environ["KERAS_BACKEND"] = name
+    source = ("--backend" if name else "$KERAS_BACKEND" if "KERAS_BACKEND" in os.environ
+              else "the default backend")
     os.environ.setdefault("KERAS_BACKEND", default)
+    _check_installed(os.environ["KERAS_BACKEND"], source)
     use_compilation_cache()
     # TensorFlow's C++ start-up chatter (no GPU found, CPU features) is noise on a CPU machine.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return os.environ["KERAS_BACKEND"]
+
+
+def _check_installed(backend: str, source: str) -> None:
+    """A backend that is not installed is a clear error naming those that are, not the
+    traceback Keras gives at import (a GPU image, say, may lack TensorFlow)."""
+    import importlib.util
+
+    if backend not in BACKENDS or importlib.util.find_spec(backend) is not None:
+        return
+    installed = [b for b in BACKENDS if importlib.util.find_spec(b) is not None]
+    hint = (f"pass --backend {installed[0]} (installed: {', '.join(installed)})" if installed
+            else "install one of " + ", ".join(BACKENDS))
+    raise KerasVisError(f"Keras backend {backend!r} ({source}) is not installed: {hint}")
 
 
 def use_compilation_cache() -> None:

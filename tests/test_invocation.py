@@ -23,6 +23,27 @@ def test_select_backend_defaults_to_tensorflow(monkeypatch):
     assert invocation.select_backend(None) == "tensorflow"
 
 
+def test_a_backend_that_is_not_installed_is_a_clear_error(monkeypatch):
+    import importlib.util
+
+    import pytest
+
+    from keras_vis.errors import KerasVisError
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tensorflow" else real_find_spec(name, *a))
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    with pytest.raises(KerasVisError, match=r"'tensorflow' \(the default backend\) is not "
+                                            r"installed: pass --backend jax \(installed: jax"):
+        invocation.select_backend(None)
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    with pytest.raises(KerasVisError, match=r"\(\$KERAS_BACKEND\)"):
+        invocation.select_backend(None)
+    monkeypatch.delitem(sys.modules, "keras", raising=False)
+    assert invocation.select_backend("jax") == "jax"  # an installed one goes through
+
+
 def test_predict_defaults_to_jax_but_the_user_choice_wins(monkeypatch):
     from keras_vis.cli import build_parser
 
