@@ -48,6 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
+from keras_vis import files  # noqa: E402
 from keras_vis.invocation import BACKENDS  # noqa: E402  (no keras, no torch)
 from keras_vis.training.config import PRECISIONS  # noqa: E402
 
@@ -249,7 +250,7 @@ def main(argv=None) -> int:
 
     if args.json:
         keys = ("model", "preset", "backend", "batch", "precision")
-        args.json.write_text(json.dumps({
+        files.write_text(args.json, json.dumps({
             "threads": args.threads,
             "cells": [dict(zip(keys, row[:5]), **row[5]) for row in rows],
             "references": [dict(preset=p, batch=b, precision=d, **cell)
