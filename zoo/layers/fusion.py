@@ -93,9 +93,9 @@ class LagProfile(keras.layers.Layer):
     Only the shape of the profile survives the centring: how much better one lag agrees than
     the others, not how similar the two streams look overall. That is the part of a pair that
     real footage shares with generated footage. ``norm="zscore"`` also divides by the
-    profile's standard deviation over lags, so that how sharply a pair's streams agree (which
-    differs between footage and generator) does not move the decision either, only where along
-    the lags they agree best.
+    profile's standard deviation over lags, so that only where along the lags the streams agree
+    best reaches the decision, not how sharply (tried for real footage, whose peaks may be
+    fainter: it did not move the real-clip calls; README, "What the rows show").
     """
 
     def __init__(self, max_lag: int, norm: str = "centre", **kwargs):
