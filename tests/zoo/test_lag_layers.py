@@ -137,3 +137,65 @@ def test_motion_grid_names_frames_that_do_not_split_into_cells():
 
     with pytest.raises(ValueError, match="30 x 32 frame does not split into 4 x 4"):
         MotionGrid(4)(np.zeros((1, 3, 30, 32, 3), np.uint8))
+
+
+def test_frame_centring_leaves_out_what_every_cell_of_a_frame_shares():
+    from zoo.layers.onsets import FrameCentring
+
+    rng = np.random.default_rng(0)
+    local = rng.standard_normal((2, 5, 4, 4, 2)).astype("float32")
+    shake = rng.standard_normal((2, 5, 1, 1, 2)).astype("float32")  # the whole frame moves
+    centred = np.asarray(FrameCentring()(local))
+    np.testing.assert_allclose(np.asarray(FrameCentring()(local + shake)), centred, atol=1e-5)
+    np.testing.assert_allclose(centred.mean(axis=(2, 3)), 0.0, atol=1e-5)
+    # A cell that moves on its own still stands out.
+    one = np.zeros((1, 1, 4, 4, 1), "float32")
+    one[0, 0, 2, 1] = 16.0
+    out = np.asarray(FrameCentring()(one))[0, 0, :, :, 0]
+    assert out[2, 1] == out.max() and np.isclose(out[2, 1], 15.0)
+
+
+def test_spectral_flux_keeps_what_starts_and_drops_what_rings_on():
+    import keras
+    import pytest
+
+    from zoo.layers.onsets import SpectralFlux
+
+    mel = np.zeros((1, 12, 3, 2), "float32")
+    mel[0, :, 0] = 5.0                              # a steady tone in band 0: never rises
+    mel[0, 6:, 1] = np.linspace(4.0, 1.0, 6)[:, None]  # band 1 starts at step 6, then decays
+    flux = np.asarray(SpectralFlux(span=2)(mel))
+    assert flux.shape == mel.shape
+    assert (flux >= 0).all() and not flux[:, :, 0].any() and not flux[:, :, 2].any()
+    rises = np.nonzero(flux[0, :, 1, 0])[0]
+    assert list(rises) == [6, 7]  # the onset, seen over the span; the decay adds nothing
+    np.testing.assert_allclose(flux[0, 6, 1], 4.0)
+    layer = keras.layers.deserialize(keras.layers.serialize(SpectralFlux(span=3)))
+    assert layer.span == 3
+    with pytest.raises(ValueError, match="span must be >= 1"):
+        SpectralFlux(span=0)
+
+
+def test_motion_lag_fusion_input_options_build_save_and_reject_unknown_values(tmp_path):
+    import keras
+    import pytest
+
+    import zoo
+
+    model = zoo.build("motion_lag_fusion", "tiny", motion_norm="frame", audio_input="flux")
+    assert model.get_layer("video_encoder").get_layer("video_frame_centre")
+    assert model.get_layer("audio_encoder").get_layer("audio_flux")
+    default = zoo.build("motion_lag_fusion", "tiny")
+    names = [layer.name for layer in default.get_layer("audio_encoder").layers]
+    assert "audio_flux" not in names and model.count_params() == default.count_params()
+    path = tmp_path / "m.keras"
+    model.save(path)
+    rng = np.random.default_rng(0)
+    batch = {"video": rng.integers(0, 255, (2, *model.input["video"].shape[1:]), dtype=np.uint8),
+             "audio": rng.standard_normal((2, *model.input["audio"].shape[1:])).astype("float32")}
+    np.testing.assert_allclose(np.asarray(keras.saving.load_model(path)(batch)),
+                               np.asarray(model(batch)), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="motion_norm must be one of"):
+        zoo.build("motion_lag_fusion", "tiny", motion_norm="global")
+    with pytest.raises(ValueError, match="audio_input must be one of"):
+        zoo.build("motion_lag_fusion", "tiny", audio_input="mfcc")

@@ -6,6 +6,9 @@ waveform into one value per video frame: the largest rise of log energy within t
 ``LagAgreement`` scores how much better the two line up at lag 0 than at any other lag.
 ``MotionGrid`` keeps where the motion is: the frame differences' energy on a coarse grid of
 cells, the input of a learned model that sees motion and nothing of a scene's look.
+``FrameCentring`` takes from each frame's cells what they share (a camera that shakes or pans,
+a light that flickers), and ``SpectralFlux`` keeps only the rises of a spectrogram (what starts,
+not what rings on), two options of that model.
 """
 
 from __future__ import annotations
@@ -77,6 +80,53 @@ class MotionGrid(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "grid": self.grid, "floor": self.floor}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class FrameCentring(keras.layers.Layer):
+    """``(B, T, grid, grid, C)`` -> the same, minus each frame's mean over its cells.
+
+    A camera that shakes, pans or zooms and a light that flickers change every cell of a frame
+    at once; a striker changes a few. Removing the frame's mean keeps the second and leaves the
+    first out, where a clip-level standardisation would keep both.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+
+    def call(self, x):
+        return x - ops.mean(x, axis=(2, 3), keepdims=True)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class SpectralFlux(keras.layers.Layer):
+    """``(B, T, ...)`` log spectrogram -> the same shape: each bin's rise over ``span`` steps.
+
+    ``max(x[t] - x[t - span], 0)``, the first ``span`` steps 0. A room's tone, a microphone's
+    colour and a sound's decay (reverb, a ringing bar) do not rise, so only what starts gets
+    through: the audio side's counterpart of frame differences.
+    """
+
+    def __init__(self, span: int = 2, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+        if int(span) < 1:
+            raise ValueError(f"SpectralFlux span must be >= 1, got {span}")
+        self.span = int(span)
+
+    def call(self, x):
+        rise = ops.relu(x[:, self.span:] - x[:, :-self.span])
+        return ops.concatenate([ops.zeros_like(x[:, :self.span]), rise], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "span": self.span}
 
 
 @keras.saving.register_keras_serializable(package="zoo")

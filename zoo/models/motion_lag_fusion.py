@@ -9,6 +9,9 @@ the audio encoder only the changes of a log-mel spectrogram standardised per cli
 convolutions learn which patterns of motion (a striker that moves and stops) and of sound (an
 onset) mark a contact, and the centred lag profile of ``lag_sync_fusion`` compares them at
 every lag. What it can learn is how a contact moves and sounds, not how a scene looks.
+``motion_norm="frame"`` also takes each frame's mean over its cells away (``FrameCentring``: a
+camera's shake or a light's flicker moves every cell at once); ``audio_input="flux"`` gives the
+audio encoder only the rises of the log-mel (``SpectralFlux``), not its levels.
 ``decision="peak"`` calls a pair real by the share of the profile's softmax near lag 0
 (``LagPeak``), with no head to fit. late fusion: the time-averaged embeddings concatenated
 instead (no timing, for comparison).
@@ -22,7 +25,7 @@ from zoo.clip import ClipSpec
 from zoo.layers.fusion import lag_head
 from zoo.layers.frames import FoldFrames, UnfoldFrames
 from zoo.layers.inputs import model_inputs
-from zoo.layers.onsets import MotionGrid
+from zoo.layers.onsets import FrameCentring, MotionGrid, SpectralFlux
 from zoo.layers.parts import assemble
 from zoo.layers.preprocess import ClipStandardization, StereoLogMel
 from zoo.preset import sized_presets
@@ -39,12 +42,18 @@ _BASE = dict(grid=14, video_widths=(32, 64), audio_width=64, num_mel_bins=64, pr
 PRESETS = sized_presets(_TINY, _SMALL, _BASE)
 # Spectrogram frames per video frame: a sound's start is placed within a quarter frame.
 _STEPS_PER_FRAME = 4
+MOTION_NORMS = ("clip", "frame")
+AUDIO_INPUTS = ("levels", "flux")
 
 
-def motion_features(video, clip: ClipSpec, grid: int, widths, name: str = "video"):
+def motion_features(video, clip: ClipSpec, grid: int, widths, name: str = "video",
+                    motion_norm: str = "clip"):
     """uint8 frames -> ``(B, T, widths[-1])``: convolutions over each frame's motion grid
-    (spatial max and mean), then one over time."""
+    (spatial max and mean), then one over time. ``motion_norm``: one of ``MOTION_NORMS``."""
+    _check_choice("motion_norm", motion_norm, MOTION_NORMS)
     x = MotionGrid(grid, name=f"{name}_motion_grid")(video)
+    if motion_norm == "frame":
+        x = FrameCentring(name=f"{name}_frame_centre")(x)
     x = ClipStandardization(name=f"{name}_clip_standardize")(x)
     x = FoldFrames(name=f"{name}_fold")(x)
     for i, width in enumerate(widths):
@@ -58,12 +67,16 @@ def motion_features(video, clip: ClipSpec, grid: int, widths, name: str = "video
                                name=f"{name}_time_conv")(x)
 
 
-def onset_features(audio, clip: ClipSpec, width: int, num_mel_bins: int, name: str = "audio"):
-    """Waveform -> ``(B, T, width)``: a per-clip standardised log-mel, a convolution over time
-    that can see each band rise, the strongest response within each video frame, then one
-    more convolution over time."""
+def onset_features(audio, clip: ClipSpec, width: int, num_mel_bins: int, name: str = "audio",
+                   audio_input: str = "levels"):
+    """Waveform -> ``(B, T, width)``: a per-clip standardised log-mel (or, with
+    ``audio_input="flux"``, its rises), a convolution over time that can see each band rise,
+    the strongest response within each video frame, then one more convolution over time."""
+    _check_choice("audio_input", audio_input, AUDIO_INPUTS)
     mel = StereoLogMel.for_clip(clip, _STEPS_PER_FRAME, num_mel_bins=num_mel_bins,
                                 name=f"{name}_log_mel")(audio)
+    if audio_input == "flux":
+        mel = SpectralFlux(name=f"{name}_flux")(mel)
     x = ClipStandardization(name=f"{name}_clip_standardize")(mel)
     x = keras.layers.Reshape((mel.shape[1], mel.shape[2] * mel.shape[3]),
                              name=f"{name}_bands")(x)
@@ -78,13 +91,20 @@ def onset_features(audio, clip: ClipSpec, width: int, num_mel_bins: int, name: s
 def motion_lag_fusion(clip: ClipSpec, fusion: str, grid: int, video_widths, audio_width: int,
                       num_mel_bins: int = 32, projection: int = 32, max_lag_s: float = 0.8,
                       head_units: int = 32, dropout: float = 0.1,
-                      decision: str = "head", profile_norm: str = "centre") -> keras.Model:
+                      decision: str = "head", profile_norm: str = "centre",
+                      motion_norm: str = "clip", audio_input: str = "levels") -> keras.Model:
     inputs = model_inputs(clip)
-    video = motion_features(inputs["video"], clip, grid, video_widths)
-    audio = onset_features(inputs["audio"], clip, audio_width, num_mel_bins)
+    video = motion_features(inputs["video"], clip, grid, video_widths, motion_norm=motion_norm)
+    audio = onset_features(inputs["audio"], clip, audio_width, num_mel_bins,
+                           audio_input=audio_input)
 
     def head(video, audio):
         return lag_head(video, audio, clip, fusion, projection, max_lag_s, head_units, dropout,
                         decision, profile_norm)
 
     return assemble(inputs, video, audio, head)
+
+
+def _check_choice(option: str, value: str, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"motion_lag_fusion: {option} must be one of {choices}, got {value!r}")
