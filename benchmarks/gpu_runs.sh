@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Several experiment runs side by side on one GPU machine, then one table of their figures.
+# Seeds and variants of a small model each use a sliver of a GPU, so one machine runs many at
+# once; what a variant does to the real-clip figures needs several seeds to tell.
+#
+#   benchmarks/gpu_runs.sh RUNS_FILE OUT_DIR [PARALLEL] [TOTAL_SECONDS]   (Python: $PYTHON, else python3)
+#
+# RUNS_FILE: one run per line, the arguments of `python -m keras_vis run` (blank lines and lines
+# starting with # are skipped), e.g.
+#   experiments/motion_lag_fusion_mixed_small.toml --backend jax --set train.seed=1
+# PARALLEL runs (default 4) go at once; a run still going TOTAL_SECONDS (default 480) after the
+# start is stopped (run the same line again to resume it). First the dataset DATA (default
+# data/synthetic-v2-160, the experiments' own) is generated unless it is there, and its clip cache for PRESET
+# (default small) prepared, so the runs do not race to make them. Each run's row goes to
+# OUT_DIR/results.csv, its folder is copied to OUT_DIR/runs/ and its log is OUT_DIR/logs/N.log;
+# the last lines print every finished run's figures.
+set -u
+RUNS_FILE=$(cd "$(dirname "${1:?usage: benchmarks/gpu_runs.sh RUNS_FILE OUT_DIR [PARALLEL] [TOTAL_SECONDS]}")" && pwd)/$(basename "$1")
+OUT_DIR=$(mkdir -p "${2:?usage: benchmarks/gpu_runs.sh RUNS_FILE OUT_DIR [PARALLEL] [TOTAL_SECONDS]}" && cd "$2" && pwd)
+PARALLEL=${3:-4}
+TOTAL=${4:-480}
+DATA=${DATA:-data/synthetic-v2-160}
+PRESET=${PRESET:-small}
+PY=${PYTHON:-python3}
+cd "$(dirname "$0")/.."
+# Each JAX process takes GPU memory as it needs it, not three quarters of it up front.
+export PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=3 XLA_PYTHON_CLIENT_PREALLOCATE=false
+mkdir -p "$OUT_DIR/logs" "$OUT_DIR/runs"
+left() { echo $((TOTAL - SECONDS)); }
+
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
+export KERAS_BACKEND=${KERAS_BACKEND:-jax}
+# A folder already there is left as it is: each run checks that it is what its config asks for.
+[ -f "$DATA/manifest.json" ] || $PY -m keras_vis generate "$DATA" --recordings 160 --seconds 12 \
+  --seed 0 --style v2 --quiet || exit 1
+$PY -m keras_vis prepare "$DATA" --preset "$PRESET" --quiet || exit 1
+echo "== data ready ($(left) s left)"
+
+grep -v '^[[:space:]]*\(#\|$\)' "$RUNS_FILE" > "$OUT_DIR/runs.txt"
+n=0
+while read -r line; do
+  n=$((n + 1))
+  while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n; done
+  echo "== run $n ($(left) s left): $line"
+  # shellcheck disable=SC2086  # the line is a list of arguments
+  (timeout $(( $(left) > 30 ? $(left) - 20 : 10 )) $PY -m keras_vis run $line \
+     --results "$OUT_DIR/results.csv" > "$OUT_DIR/logs/$n.log" 2>&1;
+   echo "   run $n exited $? ($(left) s left)") &
+done < "$OUT_DIR/runs.txt"
+wait
+cp -r runs/. "$OUT_DIR/runs/" 2>/dev/null
+$PY - "$OUT_DIR/results.csv" <<'EOF'
+import csv, sys
+try:
+    rows = list(csv.DictReader(open(sys.argv[1])))
+except FileNotFoundError:
+    sys.exit("no run finished")
+cols = ("experiment", "seed", "test_accuracy", "test_auc", "real_balanced_accuracy", "real_auc",
+        "real_within_clip", "real_offset_ok", "train_time_s")
+print("| " + " | ".join(cols) + " |")
+for row in rows:
+    print("| " + " | ".join(str(row.get(c, "")) for c in cols) + " |")
+EOF
