@@ -12,8 +12,9 @@
 # start is stopped (run the same line again to resume it). First the dataset DATA (default
 # data/synthetic-v2-160, the experiments' own) is generated unless it is there, and its clip cache for PRESET
 # (default small) prepared, so the runs do not race to make them. Each run's row goes to
-# OUT_DIR/results.csv, its folder is copied to OUT_DIR/runs/ and its log is OUT_DIR/logs/N.log;
-# the last lines print every finished run's figures.
+# OUT_DIR/results.csv, the run folders (runs/, without checkpoints unless KEEP_MODELS=1) to
+# OUT_DIR/runs.tar.gz and the logs to OUT_DIR/logs.tar.gz (logs/N.log for line N); the last
+# lines print every finished run's figures.
 set -u
 RUNS_FILE=$(cd "$(dirname "${1:?usage: benchmarks/gpu_runs.sh RUNS_FILE OUT_DIR [PARALLEL] [TOTAL_SECONDS]}")" && pwd)/$(basename "$1")
 OUT_DIR=$(mkdir -p "${2:?usage: benchmarks/gpu_runs.sh RUNS_FILE OUT_DIR [PARALLEL] [TOTAL_SECONDS]}" && cd "$2" && pwd)
@@ -25,7 +26,7 @@ PY=${PYTHON:-python3}
 cd "$(dirname "$0")/.."
 # Each JAX process takes GPU memory as it needs it, not three quarters of it up front.
 export PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=3 XLA_PYTHON_CLIENT_PREALLOCATE=false
-mkdir -p "$OUT_DIR/logs" "$OUT_DIR/runs"
+mkdir -p "$OUT_DIR/logs"
 left() { echo $((TOTAL - SECONDS)); }
 
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
@@ -48,7 +49,14 @@ while read -r line; do
    echo "   run $n exited $? ($(left) s left)") &
 done < "$OUT_DIR/runs.txt"
 wait
-cp -r runs/. "$OUT_DIR/runs/" 2>/dev/null
+# One archive each, not a file tree: a GPU machine may hand back only a few files, and run
+# folders are named with the "+" and "=" of their overrides. Checkpoints stay out
+# (KEEP_MODELS=1 keeps them): a base one is over 100 MB.
+# Only the folders of this call's runs (newer than its list of runs).
+find runs -mindepth 2 -maxdepth 2 -type d -newer "$OUT_DIR/runs.txt" -print0 \
+  | tar -czf "$OUT_DIR/runs.tar.gz" $([ "${KEEP_MODELS:-0}" = 1 ] || echo --exclude='*.keras') --null -T -
+tar -czf "$OUT_DIR/logs.tar.gz" -C "$OUT_DIR" logs runs.txt && rm -r "$OUT_DIR/logs" "$OUT_DIR/runs.txt"
+rm -f "$OUT_DIR/results.csv.lock"
 $PY - "$OUT_DIR/results.csv" <<'EOF'
 import csv, sys
 try:
