@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))
 from keras_vis import files  # noqa: E402
+from keras_vis.device import device_in_use  # noqa: E402
 from keras_vis.invocation import BACKENDS  # noqa: E402  (no keras, no torch)
 from keras_vis.training.config import PRECISIONS  # noqa: E402
 
@@ -91,33 +92,6 @@ def measure(model_name: str, preset: str, batch: int, warmup: int, min_steps: in
         "params": int(model.count_params()), "clip": clip.to_dict(),
         "device": device, "peak_device_mb": peak_device_mb,
     }
-
-
-def device_in_use() -> tuple[str, float | None]:
-    """The device the Keras backend computes on, and on a GPU the most memory it held (MB)."""
-    import keras
-
-    backend = keras.backend.backend()
-    if backend == "torch":
-        import torch
-
-        if torch.cuda.is_available():
-            return torch.cuda.get_device_name(0), torch.cuda.max_memory_allocated(0) / 2**20
-    elif backend == "jax":
-        import jax
-
-        device = jax.devices()[0]
-        if device.platform == "gpu":
-            stats = device.memory_stats() or {}
-            return device.device_kind, stats.get("peak_bytes_in_use", 0) / 2**20
-    elif backend == "tensorflow":
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        if gpus:
-            name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
-            return name, tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
-    return "cpu", None
 
 
 def add_timing_flags(parser: argparse.ArgumentParser) -> None:

@@ -36,7 +36,8 @@ SCORE_COLUMNS = ("train_accuracy", "val_accuracy", "test_accuracy", "test_auc", 
 REAL_COLUMNS = (
     "real_balanced_accuracy", "real_auc", "real_within_clip", "real_offset_ok", "real_clips",
 )
-ADDED_COLUMNS = REAL_COLUMNS
+# Where a run trained ("cpu", or a GPU's name): speeds from two devices are not averaged.
+ADDED_COLUMNS = REAL_COLUMNS + ("device",)
 SPEED_COLUMNS = ("train_time_s", "samples_per_s")
 
 RESULTS_COLUMNS = (
@@ -46,6 +47,7 @@ RESULTS_COLUMNS = (
     "fusion",
     "task",
     "backend",
+    "device",
     "keras_version",
     "dataset",
     "dataset_fingerprint",
@@ -62,8 +64,8 @@ RESULTS_COLUMNS = (
 )
 
 # How a results table is grouped unless told otherwise, like with like: runs are averaged only
-# when they share the experiment, preset, task, dataset and backend (a repeated experiment).
-DEFAULT_GROUPING = ("experiment", "preset", "task", "dataset", "backend")
+# when they share the experiment, preset, task, dataset, backend and device (a repeated experiment).
+DEFAULT_GROUPING = ("experiment", "preset", "task", "dataset", "backend", "device")
 
 INTEGER_COLUMNS = ("seed", "epochs", "params", "real_clips")
 FLOAT_COLUMNS = tuple(

@@ -417,6 +417,7 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
                  command, commit) -> dict:
     import keras
 
+    from keras_vis.device import device_in_use
     from keras_vis.results.table import REAL_COLUMNS
 
     overrides = config.model.overrides
@@ -434,6 +435,7 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
         "fusion": fusion,
         "task": config.data.task,
         "backend": backend,
+        "device": device_in_use()[0],
         "keras_version": keras.__version__,
         "dataset": dataset,
         "dataset_fingerprint": fingerprint,

@@ -186,3 +186,19 @@ def test_read_only_folder_is_refused_even_for_root(tmp_path, missing):
     finally:
         folder.chmod(0o755)
     check_writable(folder / "runs", "runs folder")  # writable again: no error
+
+
+def test_a_table_from_before_the_added_columns_loses_no_row(tmp_path):
+    from keras_vis.results.table import ADDED_COLUMNS
+
+    path = tmp_path / "results.csv"
+    older = [c for c in RESULTS_COLUMNS if c not in ADDED_COLUMNS]
+    row = make_row(device="cpu", real_auc=0.7)
+    path.write_text(",".join(older) + "\n" + ",".join(str(row[c]) for c in older) + "\n")
+    table = read_results(path)
+    assert table.loc[0, "seed"] == 1 and table.loc[0, "device"] == ""
+    assert table["real_auc"].isna().all()
+    append_result(path, make_row(seed=2, device="NVIDIA H200"))
+    table = read_results(path)
+    assert open(path).readline().rstrip("\n") == ",".join(RESULTS_COLUMNS)
+    assert list(table["seed"]) == [1, 2] and list(table["device"]) == ["", "NVIDIA H200"]

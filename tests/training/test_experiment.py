@@ -78,6 +78,7 @@ def test_run_writes_run_folder_and_results_row(tmp_path, synthetic_root):
     assert list(results.columns) == list(RESULTS_COLUMNS)
     row = results.iloc[0]
     assert row["experiment"] == "small" and row["backend"] == "tensorflow"
+    assert row["device"]  # where it trained: "cpu", or the GPU's name
     assert row["task"] == "sync" and row["fusion"] == "temporal"
     assert 0.0 <= row["test_accuracy"] <= 1.0
     assert "keras_vis run" in row["command"] and "--backend tensorflow" in row["command"]
