@@ -232,21 +232,40 @@ def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
 
 
 def ensure_dataset(dataset, key: str) -> Path:
-    """The dataset folder; a synthetic one is generated (atomically) when missing."""
+    """The dataset folder; a synthetic one is generated (atomically) when missing. Runs started
+    side by side on a fresh machine generate it once: the first holds ``<root>.lock`` while it
+    writes, the others wait for it and then find the folder."""
+    import filelock
+
     root = Path(dataset.root)
-    if root.is_dir() and any(root.iterdir()):
+    if _has_files(root):
         _check_manifest(root, dataset.synthetic, key)
         return root
     if dataset.synthetic is None:
         raise DataError(f"{root}: dataset folder is missing or empty ({key}.root)")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with filelock.FileLock(str(root.with_name(root.name + ".lock"))):
+        if _has_files(root):  # another run generated it while this one waited
+            _check_manifest(root, dataset.synthetic, key)
+            return root
+        _generate(root, dataset.synthetic)
+    return root
+
+
+def _has_files(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.iterdir())
+
+
+def _generate(root: Path, synthetic) -> None:
+    """Write the recordings into ``<root>.partial``, then rename it to ``root``: a killed
+    generation never leaves a folder that looks complete."""
     from keras_vis.data import generate
 
-    synthetic = dataset.synthetic
     staging = root.with_name(root.name + ".partial")
     if staging.exists():
         import shutil
 
-        shutil.rmtree(staging)
+        shutil.rmtree(staging)  # a killed generation's: under the lock, no one else's
     print(
         f"generating {synthetic.recordings} synthetic recordings ({synthetic.style}) in {root}",
         file=sys.stderr,
@@ -257,9 +276,7 @@ def ensure_dataset(dataset, key: str) -> Path:
     )
     if root.exists():
         root.rmdir()
-    root.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staging, root)
-    return root
 
 
 def run_lock(runs_dir: str | Path, config: ExperimentConfig, backend: str):

@@ -353,6 +353,38 @@ def test_a_generated_folder_with_other_settings_is_refused(tmp_path):
         ensure_dataset(other, "data.dataset")
 
 
+def test_runs_started_side_by_side_generate_their_dataset_once(tmp_path, monkeypatch):
+    import threading
+
+    import keras_vis.data
+    from keras_vis.training.config import DatasetConfig, SyntheticConfig
+    from keras_vis.training.experiment import ensure_dataset
+
+    calls = []
+
+    def slow_generate(out, **settings):
+        calls.append(out)
+        time.sleep(0.5)  # long enough for the second run to arrive while this one writes
+        Path(out).mkdir(parents=True)
+        (Path(out) / "manifest.json").write_text(json.dumps({
+            "generator": "v2", "seed": settings["seed"], "style": settings["style"],
+            "recordings": settings["recordings"], "seconds": settings["seconds"]}))
+
+    monkeypatch.setattr(keras_vis.data, "generate", slow_generate)
+    monkeypatch.setattr("keras_vis.training.experiment._check_manifest", lambda *a: None)
+    dataset = DatasetConfig(str(tmp_path / "data"), SyntheticConfig(recordings=2, seconds=3.0))
+    found = []
+    threads = [threading.Thread(target=lambda: found.append(ensure_dataset(dataset, "d")))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found == [tmp_path / "data"] * 2
+    assert len(calls) == 1  # one generated it, the other waited and found it
+    assert not (tmp_path / "data.partial").exists()
+
+
 def test_float16_training_scales_its_loss():
     import keras
 
