@@ -16,7 +16,7 @@
 #
 #   benchmarks/gpu.sh OUT_DIR [TOTAL_SECONDS]          (Python: $PYTHON, else python3)
 # Environment: PRECISIONS (step 1's policies), BASE_BATCH (step 1's batch, default 4: the
-# issue's shape, where an H200 step seemed bound by the host), RUN_SET (step 2's --set KEY=VALUE besides
+# issue's shape; at 32 an H200 is busy and the JAX / reference ratio was the same, 0.9x), RUN_SET (step 2's --set KEY=VALUE besides
 # its epochs and workers; default "train.precision=mixed_bfloat16"; e.g. RUN_SET=
 # "train.learning_rate=2e-4" for a float32 run at another learning rate).
 set -u
