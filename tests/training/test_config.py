@@ -115,6 +115,29 @@ def test_every_shipped_experiment_validates(path):
     ExperimentConfig.from_toml(path)
 
 
+SWEEP_LINES = [
+    (path.name, line)
+    for path in sorted(EXPERIMENTS[0].parent.joinpath("sweeps").glob("*.txt"))
+    for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")
+]
+
+
+@pytest.mark.parametrize("sweep,line", SWEEP_LINES,
+                         ids=[f"{sweep}-{i}" for i, (sweep, _) in enumerate(SWEEP_LINES)])
+def test_every_line_of_a_sweep_is_a_run_that_validates(sweep, line):
+    import shlex
+
+    from keras_vis.invocation import BACKENDS
+
+    args = shlex.split(line)
+    root = EXPERIMENTS[0].parents[1]
+    overrides = [value for flag, value in zip(args[1::2], args[2::2]) if flag == "--set"]
+    assert {flag for flag in args[1::2]} <= {"--set", "--backend"}, line
+    assert all(value in BACKENDS for flag, value in zip(args[1::2], args[2::2])
+               if flag == "--backend")
+    ExperimentConfig.from_toml(root / args[0], overrides)
+
+
 def test_set_none_on_an_optional_table_is_an_error_not_unset(tmp_path):
     path = write(tmp_path, '[data.test_dataset]\nroot = "/data/outdoor"\n')
     assert ExperimentConfig.from_toml(path).data.test_dataset.root == "/data/outdoor"
