@@ -8,8 +8,17 @@ on the real and shifted pairs whose offset lies inside the profile. Another reco
 has no offset and adds nothing. The encoders then learn features whose agreement peaks where
 the contact is, against every other lag of the same clip, not one yes/no per pair.
 
+A model whose head has no lag profile (``resnet_gru_fusion``, ``siamese_fusion``,
+``temporal_conv_fusion``, or any model with ``fusion="late"``) gets one for training only: its
+two encoders' sequences, each through a LayerNorm and a linear projection to one width, into a
+``LagProfile`` (``ENCODER_MAX_LAG_S`` either way), as a contrastive projection head is added
+for pre-training and dropped after. Those models otherwise learn timing only through one
+yes/no per pair, and sit at chance for epochs before (or without ever) finding it; the lag
+loss hands their encoders a per-lag target from the first step.
+
 Training only: ``lag_trainer`` wraps a zoo model in a model that also takes ``offset_s`` and
-adds the loss; it shares every weight with the zoo model, which is what gets saved.
+adds the loss; it shares every weight with the zoo model, which is what gets saved (the
+projections above are not part of it).
 """
 
 from __future__ import annotations
@@ -20,11 +29,13 @@ import keras
 from keras import ops
 
 from zoo.clip import ClipSpec
-from zoo.layers.fusion import LagProfile
+from zoo.layers.fusion import LagProfile, lag_fusion
 from zoo.layers.parts import parts
 
 # The scale turning a centred mean cosine (a few hundredths) into softmax logits; learned.
 INITIAL_SCALE = 10.0
+# The training-only profile of a model without its own: the lag models' default reach.
+ENCODER_MAX_LAG_S = 0.8
 
 
 class LagTargetLoss(keras.layers.Layer):
@@ -72,20 +83,19 @@ class LagTargetLoss(keras.layers.Layer):
 
 def lag_trainer(model: keras.Model, clip: ClipSpec, weight: float) -> keras.Model:
     """A model ``{video, audio, offset_s} -> p_real`` that trains ``model``'s weights with the
-    binary loss plus ``weight`` times the lag loss. Raises ``ValueError`` for a model without
-    a lag profile."""
+    binary loss plus ``weight`` times the lag loss, on the head's own lag profile or, where it
+    has none, on a training-only one over the encoders' sequences. Raises ``ValueError`` for a
+    model without the three zoo parts (``zoo.layers.parts``)."""
     pieces = parts(model)
-    profiles = [] if pieces is None else [
-        layer for layer in pieces[2].layers if isinstance(layer, LagProfile)]
-    if len(profiles) != 1:
+    if pieces is None:
         raise ValueError(
-            "the lag loss needs a model with a lag profile (one LagProfile layer in its "
-            "fusion_head: lag_sync_fusion or motion_lag_fusion with temporal fusion)")
+            "the lag loss needs a zoo model made of video_encoder, audio_encoder and "
+            "fusion_head (zoo.layers.parts.assemble)")
     video_encoder, audio_encoder, head = pieces
-    profile_layer = profiles[0]
-    # One pass through the head gives both its decision and the profile it rests on.
-    head_and_profile = keras.Model(head.inputs, [head.output, profile_layer.output],
-                                   name="fusion_head_and_profile")
+    profiles = [layer for layer in head.layers if isinstance(layer, LagProfile)]
+    if len(profiles) > 1:
+        raise ValueError(f"the lag loss needs at most one LagProfile in the fusion head, "
+                         f"found {len(profiles)}")
     inputs = {
         "video": keras.Input(shape=model.input["video"].shape[1:],
                              dtype=model.input["video"].dtype, name="video"),
@@ -94,6 +104,16 @@ def lag_trainer(model: keras.Model, clip: ClipSpec, weight: float) -> keras.Mode
         "offset_s": keras.Input(shape=(), dtype="float32", name="offset_s"),
     }
     streams = [video_encoder(inputs["video"]), audio_encoder(inputs["audio"])]
+    if profiles:
+        # One pass through the head gives both its decision and the profile it rests on.
+        head_and_profile = keras.Model(head.inputs, [head.output, profiles[0].output],
+                                       name="fusion_head_and_profile")
+        p_real, profile = head_and_profile(streams)
+    else:
+        p_real = head(streams)
+        width = max(streams[0].shape[-1], streams[1].shape[-1])
+        max_lag = min(clip.frames - 2, max(1, int(round(ENCODER_MAX_LAG_S * clip.fps))))
+        profile = lag_fusion(*streams, width, max_lag, name="lag_loss_encoders")
     p_real = LagTargetLoss(clip.fps, weight, dtype="float32", name="lag_loss")(
-        [*head_and_profile(streams), inputs["offset_s"]])
+        [p_real, profile, inputs["offset_s"]])
     return keras.Model(inputs, p_real, name=f"{model.name}_lag_trainer")
