@@ -1,6 +1,8 @@
 """The lag loss on every backend: its value against a numpy reference (soft targets between
 frames, pairs without an offset masked), a fit that trains the zoo model's own weights and a
-checkpoint that saves that model, not the wrapper; a model without a lag profile is refused."""
+checkpoint that saves that model, not the wrapper; a model without a lag profile in its head
+trained through a training-only profile over its encoders, which its checkpoint leaves out; a
+model without the zoo's parts is refused."""
 
 from __future__ import annotations
 
@@ -51,13 +53,30 @@ SCRIPT = textwrap.dedent("""
     saved = keras.saving.load_model(path)
     plain = {"video": x["video"], "audio": x["audio"]}
     gap = float(np.abs(saved.predict(plain, verbose=0) - trainer.predict(x, verbose=0)).max())
+    # No lag profile in the head: one over the encoders, for training only.
+    other = zoo.build("resnet_gru_fusion", "tiny")
+    other_trainer = lag_trainer(other, clip, 1.0)
+    other_trainer.compile(optimizer="adam", loss="binary_crossentropy")
+    encoder = other.get_layer("audio_encoder").weights[0]
+    other_before = keras.ops.convert_to_numpy(encoder).copy()
+    other_trainer.fit(x, y, epochs=1, verbose=0)
+    encoder_trained = bool((keras.ops.convert_to_numpy(encoder) != other_before).any())
+    extra = sorted({w.path.split("/")[0] for w in other_trainer.weights}
+                   - {w.path.split("/")[0] for w in other.weights})
+    other_path = os.path.join(tempfile.mkdtemp(), "other.keras")
+    other.save(other_path)
+    reloaded = keras.saving.load_model(other_path)
+    other_gap = float(np.abs(reloaded.predict(plain, verbose=0)
+                             - other.predict(plain, verbose=0)).max())
     try:
-        lag_trainer(zoo.build("siamese_fusion", "tiny"), clip, 1.0)
+        lag_trainer(keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]), clip, 1.0)
         refused = ""
     except ValueError as error:
         refused = str(error)
     print(json.dumps({"out_equal": out_equal, "loss": loss, "trained": bool((before != after).any()),
-                      "inputs": sorted(saved.input), "gap": gap, "refused": refused}))
+                      "inputs": sorted(saved.input), "gap": gap, "refused": refused,
+                      "encoder_trained": encoder_trained, "extra": extra,
+                      "other_inputs": sorted(reloaded.input), "other_gap": other_gap}))
 """)
 
 
@@ -110,4 +129,10 @@ def test_lag_loss_trains_the_zoo_model_and_saves_it(backend, outcomes):
     assert got["trained"], "fit must move the zoo model's own weights"
     assert got["inputs"] == ["audio", "video"], "the checkpoint must be the zoo model"
     assert got["gap"] < 1e-5, "the checkpoint must hold the trained weights"
-    assert "lag profile" in got["refused"]
+    assert "video_encoder" in got["refused"]
+    # A model without a lag profile: its encoders learn from the lag loss through projections
+    # that only the trainer holds; the saved model is the zoo model, whole and loadable.
+    assert got["encoder_trained"]
+    assert got["extra"] and all(name.startswith("lag_loss") for name in got["extra"]), got["extra"]
+    assert got["other_inputs"] == ["audio", "video"]
+    assert got["other_gap"] < 1e-5
