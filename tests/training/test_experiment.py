@@ -167,7 +167,6 @@ def test_distribute_needs_jax(tmp_path, synthetic_root):
         ("missing_dataset", "dataset folder is missing or empty"),
         ("typo", "unknown key train.epochz"),
         ("broken_results", "results.csv"),
-        ("lag_loss_without_profile", "train.lag_loss: the lag loss needs a model with a lag"),
     ],
 )
 def test_bad_input_is_one_clear_error_and_loses_nothing(tmp_path, synthetic_root, setup, message):
@@ -177,8 +176,6 @@ def test_bad_input_is_one_clear_error_and_loses_nothing(tmp_path, synthetic_root
         config.write_text(config.read_text().replace(str(synthetic_root), str(tmp_path / "nope")))
     elif setup == "typo":
         config.write_text(config.read_text() + "epochz = 3\n")
-    elif setup == "lag_loss_without_profile":
-        config.write_text(config.read_text() + "lag_loss = 1.0\n")
     else:
         results.write_text("experiment,model\nx,y\n")
     before = results.read_bytes() if results.exists() else None
