@@ -29,7 +29,7 @@ import keras
 from keras import ops
 
 from zoo.clip import ClipSpec
-from zoo.layers.fusion import LagProfile, lag_fusion
+from zoo.layers.fusion import LagProfile, lag_fusion, max_lag_frames
 from zoo.layers.parts import parts
 
 # The scale turning a centred mean cosine (a few hundredths) into softmax logits; learned.
@@ -112,8 +112,8 @@ def lag_trainer(model: keras.Model, clip: ClipSpec, weight: float) -> keras.Mode
     else:
         p_real = head(streams)
         width = max(streams[0].shape[-1], streams[1].shape[-1])
-        max_lag = min(clip.frames - 2, max(1, int(round(ENCODER_MAX_LAG_S * clip.fps))))
-        profile = lag_fusion(*streams, width, max_lag, name="lag_loss_encoders")
+        profile = lag_fusion(*streams, width, max_lag_frames(clip, ENCODER_MAX_LAG_S),
+                             name="lag_loss_encoders")
     p_real = LagTargetLoss(clip.fps, weight, dtype="float32", name="lag_loss")(
         [p_real, profile, inputs["offset_s"]])
     return keras.Model(inputs, p_real, name=f"{model.name}_lag_trainer")

@@ -184,6 +184,12 @@ def lag_fusion(video, audio, width: int, max_lag: int, name: str = "fusion",
     return LagProfile(max_lag, norm=profile_norm, name=f"{name}_lag_profile")([v, a])
 
 
+def max_lag_frames(clip, max_lag_s: float) -> int:
+    """``max_lag_s`` in whole frames of ``clip``, at least 1 and at most ``clip.frames - 2``
+    (a lag profile needs two overlapping steps)."""
+    return min(clip.frames - 2, max(1, int(round(max_lag_s * clip.fps))))
+
+
 # How the lag models turn a lag profile into p_real: an MLP over it, or ``LagPeak``.
 DECISIONS = ("head", "peak")
 
@@ -200,7 +206,7 @@ def lag_head(video, audio, clip, fusion: str, projection: int, max_lag_s: float,
     if fusion == "late":
         video_embedding = keras.layers.GlobalAveragePooling1D(name="video_time_mean")(video)
         return classifier_head(late_fusion(video_embedding, audio), head_units, dropout)
-    max_lag = min(clip.frames - 2, max(1, int(round(max_lag_s * clip.fps))))
+    max_lag = max_lag_frames(clip, max_lag_s)
     profile = lag_fusion(video, audio, projection, max_lag, profile_norm=profile_norm)
     if decision == "peak":
         return LagPeak(dtype="float32", name="p_real")(profile)
