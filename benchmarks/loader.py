@@ -13,7 +13,8 @@ load from other processes disturbs less than wall time.
 
 Then a training step of the zoo's ``--step-model`` at ``tiny`` (batch 16) and ``base`` (batch 4),
 fed by AVPairs (augmented, ``--workers`` threads) vs the same step on in-memory arrays; issue 12
-asks for loader / in-memory <= 1.05. Each path runs one ``fit`` of ``--steps`` (tiny) or ``--base-steps`` (base) timed steps after one untimed first step (compilation, worker start-up),
+asks for loader / in-memory <= 1.05. Each path runs one ``fit`` of ``--steps`` (tiny) or
+``--base-steps`` (base) timed steps after one untimed first step (compilation, worker start-up),
 in ``--step-rounds`` alternating rounds whose medians are shown; the default is a quick look
 (base steps take seconds each), raise them for a steadier ratio.
 
