@@ -38,6 +38,7 @@ import numpy as np
 from tqdm import tqdm
 
 from keras_vis.errors import DataError
+from zoo.clip import ClipSpec
 
 SHIFTS_S = (-1.0, -0.5, 0.5, 1.0)
 MIN_OVERLAP_S = 2.0
@@ -131,7 +132,7 @@ def find_clips(folders: str | os.PathLike | Sequence[str | os.PathLike]) -> list
     return sorted(found, key=lambda p: (p.name, str(p)))
 
 
-def load_clips(paths: Iterable[Path], clip) -> tuple[list[Clip], list[dict]]:
+def load_clips(paths: Iterable[Path], clip: ClipSpec) -> tuple[list[Clip], list[dict]]:
     """Decode each file at ``clip``'s fps, size and rate; a file that cannot be read (or has no
     sound) is reported in the second list and left out."""
     from keras_vis.data.media import read_audio, read_video

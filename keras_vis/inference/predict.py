@@ -30,6 +30,7 @@ import numpy as np
 from tqdm import tqdm
 
 from keras_vis.errors import DataError, KerasVisError
+from zoo.clip import ClipSpec
 
 DEFAULT_MODEL_NAME = "default"
 # Search range of the default offset grid, in seconds either side of 0.
@@ -216,7 +217,7 @@ class Media:
     warnings: list[str]
 
 
-def read_media(video: str | os.PathLike, audio: str | os.PathLike | None, clip) -> Media:
+def read_media(video: str | os.PathLike, audio: str | os.PathLike | None, clip: ClipSpec) -> Media:
     """Decode ``video`` and ``audio`` (default: the video's own track) at ``clip``'s fps, size
     and rate. Raises ``DataError`` naming the file for every input that cannot be scored."""
     from keras_vis.data.media import probe_video, read_audio, read_video
@@ -349,7 +350,7 @@ def _predict_media(keras_model, model_name: str, clip, media: Media, *, offsets,
     )
 
 
-def score_media(model, frames: np.ndarray, waveform: np.ndarray, clip, *,
+def score_media(model, frames: np.ndarray, waveform: np.ndarray, clip: ClipSpec, *,
                 offsets: Sequence[float] = (0.0,), hop_s: float | None = None,
                 batch_size: int = 64, progress: bool = False) -> Scores:
     """Score decoded ``frames`` (at ``clip.fps`` and size) against ``waveform`` (at
@@ -403,7 +404,7 @@ def check_audio(waveform: np.ndarray, label: str) -> None:
         )
 
 
-def length_warnings(video_s: float, audio_s: float, clip) -> list[str]:
+def length_warnings(video_s: float, audio_s: float, clip: ClipSpec) -> list[str]:
     """What to tell the user about the lengths: scored over the overlap, or padded."""
     warnings = []
     if abs(video_s - audio_s) > max(0.5, 0.1 * min(video_s, audio_s)):

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import keras
 from keras import ops
 
+from zoo.clip import ClipSpec
+
 
 def fuse_steps(video, audio, name: str):
     """Per-step fusion of two ``(B, T, C)`` sequences: ``[v, a, v * a]`` after projecting both to
@@ -184,7 +186,7 @@ def lag_fusion(video, audio, width: int, max_lag: int, name: str = "fusion",
     return LagProfile(max_lag, norm=profile_norm, name=f"{name}_lag_profile")([v, a])
 
 
-def max_lag_frames(clip, max_lag_s: float) -> int:
+def max_lag_frames(clip: ClipSpec, max_lag_s: float) -> int:
     """``max_lag_s`` in whole frames of ``clip``, at least 1 and at most ``clip.frames - 2``
     (a lag profile needs two overlapping steps)."""
     return min(clip.frames - 2, max(1, int(round(max_lag_s * clip.fps))))
@@ -194,7 +196,7 @@ def max_lag_frames(clip, max_lag_s: float) -> int:
 DECISIONS = ("head", "peak")
 
 
-def lag_head(video, audio, clip, fusion: str, projection: int, max_lag_s: float,
+def lag_head(video, audio, clip: ClipSpec, fusion: str, projection: int, max_lag_s: float,
              head_units: int, dropout: float, decision: str = "head",
              profile_norm: str = "centre"):
     """The head of the lag models: the lag profile up to ``max_lag_s`` either way (in whole
