@@ -346,7 +346,8 @@ def _predict_media(keras_model, model_name: str, clip, media: Media, *, offsets,
         video_s=round(media.video_s, 4),
         audio_s=round(media.audio_s, 4),
         padded_s=round(scores.padded_s, 4),
-        warnings=list(media.warnings),
+        warnings=list(media.warnings) + search_warnings(scores.offsets_s, scores.offset_scores,
+                                                        clip),
     )
 
 
@@ -418,6 +419,29 @@ def length_warnings(video_s: float, audio_s: float, clip: ClipSpec) -> list[str]
             f"({clip.seconds:g} s): padded, so the score rests on less evidence"
         )
     return warnings
+
+
+def search_warnings(offsets_s: np.ndarray, offset_scores: np.ndarray,
+                    clip: ClipSpec) -> list[str]:
+    """What to tell the user when the offset search could not test every offset asked: at an
+    offset the audio must cover a whole window, so a recording little longer than one clip
+    leaves a narrow range, and an offset outside it cannot be found (the best of a few close
+    candidates still looks confident)."""
+    offsets_s, testable = np.asarray(offsets_s), ~np.isnan(np.asarray(offset_scores))
+    if testable.all() or len(offsets_s) < 2:
+        return []
+    asked = f"{offsets_s.min():+.2f} to {offsets_s.max():+.2f} s"
+    if testable.sum() < 2:
+        return [f"the offset search could test no offset but one of the {asked} asked (the "
+                f"audio must cover a whole {clip.seconds:g} s window at each): its offset and "
+                f"confidence say nothing"]
+    low, high = offsets_s[testable].min(), offsets_s[testable].max()
+    half_step = 0.5 / clip.fps
+    if low <= offsets_s.min() + half_step and high >= offsets_s.max() - half_step:
+        return []
+    return [f"the offset search could test only {low:+.2f} to {high:+.2f} s of the {asked} "
+            f"asked (the audio must cover a whole {clip.seconds:g} s window at each offset): "
+            f"an offset outside that range cannot be found"]
 
 
 def _pad_to_clip(frames, waveform, clip):

@@ -22,6 +22,7 @@ from keras_vis.inference.predict import (
     part_batches,
     predict,
     predict_many,
+    search_warnings,
 )
 from tests.media import event_sound, write_video
 import zoo
@@ -80,6 +81,20 @@ def test_offsets_too_far_for_a_short_recording_are_reported_as_none(model_path, 
     assert result.window_starts_s == [0.0, 0.5]
     for offset, score in zip(result.offsets_s, result.offset_scores):
         assert (score is None) == (abs(offset) > 0.5 + 1e-9), offset
+    # ... and the user is told, since the best of a few close offsets still looks confident.
+    assert any("could test only -0.50 to +0.50 s of the -1.00 to +1.00 s asked" in w
+               for w in result.warnings)
+    assert not any("offset search" in w for w in predict(media["video"], model=model_path).warnings)
+
+
+def test_search_warnings_name_the_range_tested():
+    grid = offset_grid(-1.0, 1.0, TINY.fps)
+    every = np.zeros(len(grid))
+    assert search_warnings(grid, every, TINY) == []
+    one = np.where(grid == 0.0, 0.5, np.nan)
+    assert "no offset but one" in search_warnings(grid, one, TINY)[0]
+    near = np.where(np.abs(grid) <= 0.2 + 1e-9, 0.5, np.nan)
+    assert "-0.20 to +0.20 s of the -1.00 to +1.00 s" in search_warnings(grid, near, TINY)[0]
 
 
 def test_audio_from_a_separate_file_and_from_the_video_track(model_path, media):
