@@ -6,7 +6,10 @@ Two tables, each backend in its own processes (the backend is fixed when keras i
   ``--repeats``. JAX is timed twice: with an empty compilation cache (its first run on a
   machine) and with the cache that run left (every later run; ``keras_vis.invocation``);
 - inside one process: import, model load, the first call (tracing/compiling) and warm calls,
-  and the warm real-time factor (seconds of recording scored per second) of one call;
+  and the warm real-time factor (seconds of recording scored per second) of one call; a warm
+  call split in its two halves, best of ``--repeats`` each: decoding (``read_media``: the video
+  at the model's fps and size, the audio at its rate) and scoring (``score_media``: the model's
+  parts over every window and candidate offset);
 - a folder of ``FOLDER_CLIPS`` copies of the recording (its audio muxed in) scored in one
   process as ``predict DIR`` scores it (``predict_many``: the next file decoded while the
   current one is scored; one ``predict`` call after another in code that has no
@@ -82,6 +85,7 @@ def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: 
         folder_times.append(time.perf_counter() - start)
     assert all(not isinstance(r, Exception) for _, r in scored), scored
     testable_offsets = sum(score is not None for score in result.offset_scores)
+    decode_s, score_s = warm_halves(loaded, video, audio, repeats)
     clips_first = clips_warm = float("nan")
     if clips != "-":
         from keras_vis.data.media import probe_video
@@ -101,6 +105,8 @@ def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: 
         "first_s": times[0],
         "warm_s": min(times[1:]) if repeats else float("nan"),
         "folder_clip_s": min(folder_times[1:]) / len(videos) if repeats else float("nan"),
+        "decode_s": decode_s,
+        "score_s": score_s,
         "clips_first_x": clips_first,
         "clips_warm_x": clips_warm,
         "windows": len(result.window_scores),
@@ -108,6 +114,31 @@ def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: 
         "p_real": result.p_real,
         "offset_s": result.offset_s,
     }))
+
+
+def warm_halves(loaded, video: str, audio: str, repeats: int) -> tuple[float, float]:
+    """Best-of-``repeats`` seconds of a warm call's decoding and of its scoring; NaN for code
+    without ``read_media`` (a ``--baseline`` from before it)."""
+    try:
+        from keras_vis.inference.predict import (
+            DEFAULT_MAX_OFFSET_S, offset_grid, read_media, score_media,
+        )
+    except ImportError:
+        return float("nan"), float("nan")
+    import zoo
+
+    clip = zoo.clip_of(loaded)
+    grid = offset_grid(-DEFAULT_MAX_OFFSET_S, DEFAULT_MAX_OFFSET_S, clip.fps)
+    decode, score = [], []
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        media = read_media(video, audio, clip)
+        decode.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        score_media(loaded, media.frames, media.waveform, clip, offsets=grid,
+                    hop_s=clip.seconds / 2)
+        score.append(time.perf_counter() - start)
+    return min(decode), min(score)
 
 
 def build_untrained(path: Path) -> None:
@@ -160,9 +191,10 @@ def main() -> None:
               f"{os.cpu_count()} cpu cores")
         print()
         print("| code | backend | whole process s (best of repeats) | import s | load s "
-              "| first predict s | warm predict s | warm x real time | folder x real time "
+              "| first predict s | warm predict s | of it: decoding s | scoring s "
+              "| warm x real time | folder x real time "
               "| your clips x real time, first pass | later passes |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         codes = [("working tree", ROOT, model)]
         with contextlib.ExitStack() as stack:
             if args.baseline:
@@ -192,13 +224,18 @@ def print_rows(label: str, backend: str, code: Path, model: Path, video: Path, a
         name = backend + {True: " (empty cache)", False: " (warm cache)"}[fresh] \
             if backend == "jax" else backend
         if row is None:
-            print(f"| {label} | {name} | {min(wall):.2f} | failed | | | | | | | |")
+            print(f"| {label} | {name} | {min(wall):.2f} | failed | | | | | | | | | |")
             continue
         print(f"| {label} | {name} | {min(wall):.2f} | {row['import_s']:.2f} "
               f"| {row['load_s']:.2f} | {row['first_s']:.2f} | {row['warm_s']:.2f} "
+              f"| {_seconds(row.get('decode_s'))} | {_seconds(row.get('score_s'))} "
               f"| {args.seconds / row['warm_s']:.0f} "
               f"| {args.seconds / row['folder_clip_s']:.0f} "
               f"| {_times(row['clips_first_x'])} | {_times(row['clips_warm_x'])} |", flush=True)
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None or value != value else f"{value:.2f}"  # NaN: older code
 
 
 def _times(value: float) -> str:
