@@ -31,7 +31,8 @@ def register(subparsers, parents) -> None:
                    "generator 2: v2-indoor, v2-tabletop, v2-outdoor, and v2 = all v2 families "
                    "but v2-outdoor, held out; v2-photo = v2 with surfaces cut from photographs; "
                    "v2-strikers = v2's recordings struck with mallets, hammers and hands too; "
-                   "v2-rhythm = v2's recordings, most struck to a steady beat (default studio)")
+                   "v2-rhythm = v2's recordings, most struck to a steady beat; v2-all = every v2 "
+                   "family, none held out (default studio)")
     p.add_argument("--size", type=_size, default=(256, 456), metavar="HxW",
                    help="frame size, height x width (default 256x456, as vis-data-256; "
                    "v2 styles: the largest size)")

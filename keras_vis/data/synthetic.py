@@ -56,7 +56,7 @@ REACTION_S = 0.3  # how long the visible reaction to a contact lasts
 SAMPLE_RATE = 96000
 # Version 1 styles first: their position in this tuple seeds their recordings.
 STYLES = ("studio", "outdoor", "v2", "v2-indoor", "v2-tabletop", "v2-outdoor", "v2-photo",
-          "v2-strikers", "v2-rhythm")
+          "v2-strikers", "v2-rhythm", "v2-all")
 # Styles that change one thing about another style's recordings: they draw the same ids, scenes
 # and events (seeded as that style), so a model trained on each differs by that one thing.
 SEED_STYLE = {"v2-strikers": "v2", "v2-rhythm": "v2"}

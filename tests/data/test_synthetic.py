@@ -171,6 +171,7 @@ def test_styles_are_one_list():
     assert STYLES[:2] == ("studio", "outdoor")  # their seeds depend on their position
     assert set(STYLES[2:]) == set(v2.STYLE_FAMILIES) and set(v2.FAMILIES) < set(STYLES)
     assert v2.HELD_OUT not in v2.STYLE_FAMILIES["v2"] and len(v2.STYLE_FAMILIES["v2"]) >= 2
+    assert set(v2.STYLE_FAMILIES["v2-all"]) == set(v2.FAMILIES)
     for family in v2.FAMILIES.values():
         assert set(family.materials) <= set(MATERIALS)
 
