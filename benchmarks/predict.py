@@ -118,25 +118,22 @@ def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: 
 
 def warm_halves(loaded, video: str, audio: str, repeats: int) -> tuple[float, float]:
     """Best-of-``repeats`` seconds of a warm call's decoding and of its scoring; NaN for code
-    without ``read_media`` (a ``--baseline`` from before it)."""
+    without ``search_defaults`` (a ``--baseline`` from before it)."""
     try:
-        from keras_vis.inference.predict import (
-            DEFAULT_MAX_OFFSET_S, offset_grid, read_media, score_media,
-        )
+        from keras_vis.inference.predict import read_media, score_media, search_defaults
     except ImportError:
         return float("nan"), float("nan")
     import zoo
 
     clip = zoo.clip_of(loaded)
-    grid = offset_grid(-DEFAULT_MAX_OFFSET_S, DEFAULT_MAX_OFFSET_S, clip.fps)
+    grid, hop_s = search_defaults(clip)
     decode, score = [], []
     for _ in range(max(1, repeats)):
         start = time.perf_counter()
         media = read_media(video, audio, clip)
         decode.append(time.perf_counter() - start)
         start = time.perf_counter()
-        score_media(loaded, media.frames, media.waveform, clip, offsets=grid,
-                    hop_s=clip.seconds / 2)
+        score_media(loaded, media.frames, media.waveform, clip, offsets=grid, hop_s=hop_s)
         score.append(time.perf_counter() - start)
     return min(decode), min(score)
 

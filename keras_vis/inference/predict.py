@@ -319,11 +319,18 @@ def _model_and_clip(model):
         raise KerasVisError(f"model {model_name}: {error}") from None
 
 
-def _predict_media(keras_model, model_name: str, clip, media: Media, *, offsets, hop_s,
-                   batch_size: int, progress: bool) -> Prediction:
+def search_defaults(clip: ClipSpec, offsets: Sequence[float] | None = None,
+                    hop_s: float | None = None) -> tuple[Sequence[float], float]:
+    """``(offsets, hop_s)`` as ``predict`` uses them: the default grid (-2 s to +2 s in frames
+    of ``clip``) and half a clip where not given."""
     if offsets is None:
         offsets = offset_grid(-DEFAULT_MAX_OFFSET_S, DEFAULT_MAX_OFFSET_S, clip.fps)
-    hop_s = clip.seconds / 2 if hop_s is None else float(hop_s)
+    return offsets, clip.seconds / 2 if hop_s is None else float(hop_s)
+
+
+def _predict_media(keras_model, model_name: str, clip, media: Media, *, offsets, hop_s,
+                   batch_size: int, progress: bool) -> Prediction:
+    offsets, hop_s = search_defaults(clip, offsets, hop_s)
     scores = score_media(keras_model, media.frames, media.waveform, clip, offsets=offsets,
                          hop_s=hop_s, batch_size=batch_size, progress=progress)
 
