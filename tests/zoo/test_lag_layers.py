@@ -130,6 +130,43 @@ def test_motion_grid_places_motion_in_its_cell_and_frame():
     np.testing.assert_allclose(tinted, np.asarray(MotionGrid(4)(frames * 0 + 250)), rtol=1e-6)
 
 
+def _textured_frames(shift_y: int, shift_x: int, frames: int = 5) -> np.ndarray:
+    """A smooth random texture moving ``shift_y`` pixels down and ``shift_x`` right a frame."""
+    rng = np.random.default_rng(0)
+    noise = rng.random((48, 48))
+    for axis in (0, 1):  # two box blurs: gradients smooth enough for a one-pixel step
+        noise = (np.roll(noise, 1, axis) + noise + np.roll(noise, -1, axis)) / 3
+        noise = (np.roll(noise, 1, axis) + noise + np.roll(noise, -1, axis)) / 3
+    texture = (noise - noise.min()) / (noise.max() - noise.min()) * 255
+    video = np.zeros((1, frames, 32, 32, 3), np.uint8)
+    for t in range(frames):
+        top, left = 8 - shift_y * t, 8 - shift_x * t
+        video[0, t] = texture[top: top + 32, left: left + 32, None]
+    return video
+
+
+def test_motion_flow_points_the_way_each_cell_moves():
+    import pytest
+
+    from zoo.layers.onsets import MotionFlow
+
+    layer = MotionFlow(4)
+    down = np.asarray(layer(_textured_frames(1, 0)))
+    assert down.shape == (1, 5, 4, 4, 4)
+    # Channels: (u, v) into the frame, then (u, v) out of it; a middle frame, inner cells.
+    inner = down[0, 2, 1:3, 1:3]
+    assert (inner[..., 1] > 0.2).all() and (inner[..., 3] > 0.2).all()
+    assert (np.abs(inner[..., 0]) < 0.5 * inner[..., 1]).all()
+    left = np.asarray(layer(_textured_frames(0, -1)))[0, 2, 1:3, 1:3]
+    assert (left[..., 0] < -0.2).all() and (left[..., 2] < -0.2).all()
+    still = np.asarray(layer(_textured_frames(0, 0)))
+    np.testing.assert_allclose(still, 0.0, atol=1e-6)
+    # Edge frames repeat their one neighbour: the first frame's "into" is its "out of".
+    np.testing.assert_allclose(down[0, 0, ..., :2], down[0, 0, ..., 2:])
+    with pytest.raises(ValueError, match="does not split into 4 x 4"):
+        layer(np.zeros((1, 3, 30, 32, 3), np.uint8))
+
+
 def test_motion_grid_names_frames_that_do_not_split_into_cells():
     import pytest
 
@@ -182,12 +219,17 @@ def test_motion_lag_fusion_input_options_build_save_and_reject_unknown_values(tm
 
     import zoo
 
-    model = zoo.build("motion_lag_fusion", "tiny", motion_norm="frame", audio_input="flux")
+    model = zoo.build("motion_lag_fusion", "tiny", motion_norm="frame", audio_input="flux",
+                      motion_input="flow")
     assert model.get_layer("video_encoder").get_layer("video_frame_centre")
+    assert model.get_layer("video_encoder").get_layer("video_motion_flow")
     assert model.get_layer("audio_encoder").get_layer("audio_flux")
     default = zoo.build("motion_lag_fusion", "tiny")
     names = [layer.name for layer in default.get_layer("audio_encoder").layers]
-    assert "audio_flux" not in names and model.count_params() == default.count_params()
+    names += [layer.name for layer in default.get_layer("video_encoder").layers]
+    assert "audio_flux" not in names and "video_motion_flow" not in names
+    # Four more input channels to the first convolution (3 x 3, 16 filters at tiny).
+    assert model.count_params() == default.count_params() + 4 * 9 * 16
     path = tmp_path / "m.keras"
     model.save(path)
     rng = np.random.default_rng(0)
@@ -199,3 +241,5 @@ def test_motion_lag_fusion_input_options_build_save_and_reject_unknown_values(tm
         zoo.build("motion_lag_fusion", "tiny", motion_norm="global")
     with pytest.raises(ValueError, match="audio_input must be one of"):
         zoo.build("motion_lag_fusion", "tiny", audio_input="mfcc")
+    with pytest.raises(ValueError, match="motion_input must be one of"):
+        zoo.build("motion_lag_fusion", "tiny", motion_input="optical")

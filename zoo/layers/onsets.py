@@ -5,7 +5,8 @@
 waveform into one value per video frame: the largest rise of log energy within that frame.
 ``LagAgreement`` scores how much better the two line up at lag 0 than at any other lag.
 ``MotionGrid`` keeps where the motion is: the frame differences' energy on a coarse grid of
-cells, the input of a learned model that sees motion and nothing of a scene's look.
+cells, the input of a learned model that sees motion and nothing of a scene's look;
+``MotionFlow`` the direction each cell moves in (a striker stopping or bouncing at a contact).
 ``FrameCentring`` takes from each frame's cells what they share (a camera that shakes or pans,
 a light that flickers), and ``SpectralFlux`` keeps only the rises of a spectrogram (what starts,
 not what rings on), two options of that model.
@@ -80,6 +81,78 @@ class MotionGrid(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "grid": self.grid, "floor": self.floor}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MotionFlow(keras.layers.Layer):
+    """uint8 ``(B, T, H, W, 3)`` -> ``(B, T, grid, grid, 4)``: which way each cell moves.
+
+    One Lucas-Kanade estimate per cell and frame pair: the velocity ``(u, v)`` (pixels a frame,
+    right and down) that best explains ``grey[i + 1] - grey[i]`` by the cell's spatial
+    gradients, ``epsilon`` keeping cells without texture near 0. Frame i gets the velocity that
+    led into it and the one that leaves it (``MotionGrid``'s order), each squashed by
+    ``tanh(velocity / scale)``: a striker's fast swing saturates, and only its direction and
+    whether it stopped are kept. A contact is where the velocity into a cell points at the
+    surface and the velocity out of it is near 0 or reversed (a bounce), which motion energy
+    cannot tell from a swing that passes by.
+    """
+
+    def __init__(self, grid: int, epsilon: float = 1e-4, scale: float = 2.0, **kwargs):
+        # float32 under any policy: the 2 x 2 solve divides small sums of squared gradients.
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+        self.grid = int(grid)
+        self.epsilon = float(epsilon)
+        self.scale = float(scale)
+
+    def call(self, video):
+        frames, height, width = video.shape[1:4]
+        if height % self.grid or width % self.grid:
+            raise ValueError(f"a {height} x {width} frame does not split into "
+                             f"{self.grid} x {self.grid} equal cells")
+        grey = ops.mean(ops.cast(video, "float32"), axis=-1) / 255.0
+        between = (grey[:, 1:] + grey[:, :-1]) / 2
+        dt = grey[:, 1:] - grey[:, :-1]
+        dx, dy = _central_difference(between, axis=3), _central_difference(between, axis=2)
+
+        def cell_mean(x):
+            cells = ops.reshape(x, (-1, frames - 1, self.grid, height // self.grid,
+                                    self.grid, width // self.grid))
+            return ops.mean(cells, axis=(3, 5))
+
+        sxx = cell_mean(dx * dx) + self.epsilon
+        syy = cell_mean(dy * dy) + self.epsilon
+        sxy, sxt, syt = cell_mean(dx * dy), cell_mean(dx * dt), cell_mean(dy * dt)
+        det = sxx * syy - sxy * sxy
+        u = (sxy * syt - syy * sxt) / det
+        v = (sxy * sxt - sxx * syt) / det
+        flow = ops.tanh(ops.stack([u, v], axis=-1) / self.scale)
+        into = ops.concatenate([flow[:, :1], flow], axis=1)
+        out_of = ops.concatenate([flow, flow[:, -1:]], axis=1)
+        return ops.concatenate([into, out_of], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1], self.grid, self.grid, 4)
+
+    def get_config(self):
+        return {**super().get_config(), "grid": self.grid, "epsilon": self.epsilon,
+                "scale": self.scale}
+
+
+def _central_difference(x, axis: int):
+    """Half the difference of each pixel's two neighbours along ``axis``, edges repeated."""
+
+    def part(start, stop):
+        index = [slice(None)] * len(x.shape)
+        index[axis] = slice(start, stop)
+        return x[tuple(index)]
+
+    padded = ops.concatenate([part(0, 1), x, part(-1, None)], axis=axis)
+    index = [slice(None)] * len(x.shape)
+    index[axis] = slice(2, None)
+    ahead = padded[tuple(index)]
+    index[axis] = slice(None, -2)
+    return (ahead - padded[tuple(index)]) / 2
 
 
 @keras.saving.register_keras_serializable(package="zoo")

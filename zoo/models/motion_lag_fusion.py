@@ -11,7 +11,9 @@ onset) mark a contact, and the centred lag profile of ``lag_sync_fusion`` compar
 every lag. What it can learn is how a contact moves and sounds, not how a scene looks.
 ``motion_norm="frame"`` also takes each frame's mean over its cells away (``FrameCentring``: a
 camera's shake or a light's flicker moves every cell at once); ``audio_input="flux"`` gives the
-audio encoder only the rises of the log-mel (``SpectralFlux``), not its levels.
+audio encoder only the rises of the log-mel (``SpectralFlux``), not its levels;
+``motion_input="flow"`` gives the video encoder each cell's direction of motion as well
+(``MotionFlow``), so a striker that stops or bounces is told from one that swings past.
 ``decision="peak"`` calls a pair real by the share of the profile's softmax near lag 0
 (``LagPeak``), with no head to fit. late fusion: the time-averaged embeddings concatenated
 instead (no timing, for comparison).
@@ -25,7 +27,7 @@ from zoo.clip import ClipSpec
 from zoo.layers.fusion import lag_head
 from zoo.layers.frames import FoldFrames, UnfoldFrames
 from zoo.layers.inputs import model_inputs
-from zoo.layers.onsets import FrameCentring, MotionGrid, SpectralFlux
+from zoo.layers.onsets import FrameCentring, MotionFlow, MotionGrid, SpectralFlux
 from zoo.layers.parts import assemble
 from zoo.layers.preprocess import ClipStandardization, StereoLogMel
 from zoo.preset import sized_presets
@@ -43,18 +45,27 @@ PRESETS = sized_presets(_TINY, _SMALL, _BASE)
 # Spectrogram frames per video frame: a sound's start is placed within a quarter frame.
 _STEPS_PER_FRAME = 4
 MOTION_NORMS = ("clip", "frame")
+MOTION_INPUTS = ("energy", "flow")
 AUDIO_INPUTS = ("levels", "flux")
 
 
 def motion_features(video, clip: ClipSpec, grid: int, widths, name: str = "video",
-                    motion_norm: str = "clip"):
+                    motion_norm: str = "clip", motion_input: str = "energy"):
     """uint8 frames -> ``(B, T, widths[-1])``: convolutions over each frame's motion grid
-    (spatial max and mean), then one over time. ``motion_norm``: one of ``MOTION_NORMS``."""
+    (spatial max and mean), then one over time. ``motion_norm``: one of ``MOTION_NORMS``;
+    ``motion_input="flow"`` adds each cell's direction of motion (``MotionFlow``)."""
     _check_choice("motion_norm", motion_norm, MOTION_NORMS)
+    _check_choice("motion_input", motion_input, MOTION_INPUTS)
     x = MotionGrid(grid, name=f"{name}_motion_grid")(video)
     if motion_norm == "frame":
         x = FrameCentring(name=f"{name}_frame_centre")(x)
     x = ClipStandardization(name=f"{name}_clip_standardize")(x)
+    if motion_input == "flow":
+        # Standardised apart from the energy: one clip-wide scale would let whichever of the
+        # two varies more set the other's range.
+        flow = MotionFlow(grid, name=f"{name}_motion_flow")(video)
+        flow = ClipStandardization(name=f"{name}_flow_standardize")(flow)
+        x = keras.layers.Concatenate(name=f"{name}_motion_concat")([x, flow])
     x = FoldFrames(name=f"{name}_fold")(x)
     for i, width in enumerate(widths):
         x = keras.layers.Conv2D(width, 3, padding="same", activation="relu",
@@ -92,9 +103,11 @@ def motion_lag_fusion(clip: ClipSpec, fusion: str, grid: int, video_widths, audi
                       num_mel_bins: int = 32, projection: int = 32, max_lag_s: float = 0.8,
                       head_units: int = 32, dropout: float = 0.1,
                       decision: str = "head", profile_norm: str = "centre",
-                      motion_norm: str = "clip", audio_input: str = "levels") -> keras.Model:
+                      motion_norm: str = "clip", audio_input: str = "levels",
+                      motion_input: str = "energy") -> keras.Model:
     inputs = model_inputs(clip)
-    video = motion_features(inputs["video"], clip, grid, video_widths, motion_norm=motion_norm)
+    video = motion_features(inputs["video"], clip, grid, video_widths, motion_norm=motion_norm,
+                            motion_input=motion_input)
     audio = onset_features(inputs["audio"], clip, audio_width, num_mel_bins,
                            audio_input=audio_input)
 
