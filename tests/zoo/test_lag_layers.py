@@ -235,8 +235,8 @@ def test_motion_lag_fusion_input_options_build_save_and_reject_unknown_values(tm
     rng = np.random.default_rng(0)
     batch = {"video": rng.integers(0, 255, (2, *model.input["video"].shape[1:]), dtype=np.uint8),
              "audio": rng.standard_normal((2, *model.input["audio"].shape[1:])).astype("float32")}
-    np.testing.assert_allclose(np.asarray(keras.saving.load_model(path)(batch)),
-                               np.asarray(model(batch)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(keras.saving.load_model(path)(batch)),
+                               keras.ops.convert_to_numpy(model(batch)), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="motion_norm must be one of"):
         zoo.build("motion_lag_fusion", "tiny", motion_norm="global")
     with pytest.raises(ValueError, match="audio_input must be one of"):

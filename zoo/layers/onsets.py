@@ -32,7 +32,7 @@ class VisualOnsets(keras.layers.Layer):
         super().__init__(**kwargs)
 
     def call(self, video):
-        grey = ops.mean(ops.cast(video, "float32"), axis=-1) / 255.0
+        grey = _grey(video)
         motion = ops.mean(ops.abs(grey[:, 1:] - grey[:, :-1]), axis=(2, 3))
         drop = ops.relu(motion[:, :-1] - motion[:, 1:])
         zero = ops.zeros_like(drop[:, :1])
@@ -63,18 +63,9 @@ class MotionGrid(keras.layers.Layer):
         self.floor = float(floor)
 
     def call(self, video):
-        frames, height, width = video.shape[1:4]
-        if height % self.grid or width % self.grid:
-            raise ValueError(f"a {height} x {width} frame does not split into "
-                             f"{self.grid} x {self.grid} equal cells")
-        grey = ops.mean(ops.cast(video, "float32"), axis=-1) / 255.0
-        change = ops.abs(grey[:, 1:] - grey[:, :-1])
-        cells = ops.reshape(change, (-1, frames - 1, self.grid, height // self.grid,
-                                     self.grid, width // self.grid))
-        motion = ops.log(ops.mean(cells, axis=(3, 5)) + self.floor)
-        into = ops.concatenate([motion[:, :1], motion], axis=1)
-        out_of = ops.concatenate([motion, motion[:, -1:]], axis=1)
-        return ops.stack([into, out_of], axis=-1)
+        grey = _grey(video)
+        motion = ops.log(_cell_mean(ops.abs(grey[:, 1:] - grey[:, :-1]), self.grid) + self.floor)
+        return ops.stack(_into_and_out_of(motion), axis=-1)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[1], self.grid, self.grid, 2)
@@ -106,30 +97,18 @@ class MotionFlow(keras.layers.Layer):
         self.scale = float(scale)
 
     def call(self, video):
-        frames, height, width = video.shape[1:4]
-        if height % self.grid or width % self.grid:
-            raise ValueError(f"a {height} x {width} frame does not split into "
-                             f"{self.grid} x {self.grid} equal cells")
-        grey = ops.mean(ops.cast(video, "float32"), axis=-1) / 255.0
+        grey = _grey(video)
         between = (grey[:, 1:] + grey[:, :-1]) / 2
         dt = grey[:, 1:] - grey[:, :-1]
         dx, dy = _central_difference(between, axis=3), _central_difference(between, axis=2)
-
-        def cell_mean(x):
-            cells = ops.reshape(x, (-1, frames - 1, self.grid, height // self.grid,
-                                    self.grid, width // self.grid))
-            return ops.mean(cells, axis=(3, 5))
-
-        sxx = cell_mean(dx * dx) + self.epsilon
-        syy = cell_mean(dy * dy) + self.epsilon
-        sxy, sxt, syt = cell_mean(dx * dy), cell_mean(dx * dt), cell_mean(dy * dt)
+        sxx = _cell_mean(dx * dx, self.grid) + self.epsilon
+        syy = _cell_mean(dy * dy, self.grid) + self.epsilon
+        sxy, sxt, syt = (_cell_mean(a * b, self.grid) for a, b in ((dx, dy), (dx, dt), (dy, dt)))
         det = sxx * syy - sxy * sxy
         u = (sxy * syt - syy * sxt) / det
         v = (sxy * sxt - sxx * syt) / det
         flow = ops.tanh(ops.stack([u, v], axis=-1) / self.scale)
-        into = ops.concatenate([flow[:, :1], flow], axis=1)
-        out_of = ops.concatenate([flow, flow[:, -1:]], axis=1)
-        return ops.concatenate([into, out_of], axis=-1)
+        return ops.concatenate(_into_and_out_of(flow), axis=-1)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[1], self.grid, self.grid, 4)
@@ -137,6 +116,30 @@ class MotionFlow(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "grid": self.grid, "epsilon": self.epsilon,
                 "scale": self.scale}
+
+
+def _grey(video):
+    """uint8 ``(B, T, H, W, 3)`` -> float32 ``(B, T, H, W)`` grey levels in [0, 1]."""
+    return ops.mean(ops.cast(video, "float32"), axis=-1) / 255.0
+
+
+def _cell_mean(x, grid: int):
+    """``(B, T, H, W)`` -> ``(B, T, grid, grid)``: the mean of each of ``grid x grid`` cells."""
+    frames, height, width = x.shape[1:4]
+    if height % grid or width % grid:
+        raise ValueError(f"a {height} x {width} frame does not split into "
+                         f"{grid} x {grid} equal cells")
+    cells = ops.reshape(x, (-1, frames, grid, height // grid, grid, width // grid))
+    return ops.mean(cells, axis=(3, 5))
+
+
+def _into_and_out_of(between):
+    """What lies between frames ``i`` and ``i + 1`` (``T - 1`` steps) -> ``(into, out_of)``,
+    each ``T`` steps: for frame i, the step that led into it and the one that leaves it, the
+    edge frames repeating their one neighbour."""
+    into = ops.concatenate([between[:, :1], between], axis=1)
+    out_of = ops.concatenate([between, between[:, -1:]], axis=1)
+    return into, out_of
 
 
 def _central_difference(x, axis: int):
