@@ -13,6 +13,7 @@ _LAZY = {
     "list_models": "zoo.registry",
     "presets": "zoo.registry",
     "get_preset": "zoo.registry",
+    "options": "zoo.registry",
     "build": "zoo.model",
     "load": "zoo.model",
     "clip_of": "zoo.model",

@@ -1,5 +1,5 @@
 """The zoo's names: ``register_model``, ``list_models``, ``presets``, ``get_preset``,
-``parameters``. ``zoo.model`` builds from them.
+``parameters``, ``options``. ``zoo.model`` builds from them.
 
 A model is one builder function in its own module under ``zoo/models/``, decorated with
 ``@register_model(presets=PRESETS)``; the registry imports those modules on first use. The
@@ -104,6 +104,21 @@ def parameters(name: str) -> tuple[str, ...]:
     """The option names the builder of model ``name`` takes (``clip`` and ``fusion`` among
     them): what a preset or a ``build`` override may set."""
     return _entry(name).parameters
+
+
+def options(name: str, preset: str) -> dict:
+    """Every keyword option of model ``name`` but ``clip`` and ``fusion``, as ``preset`` sets
+    it or, where the preset is silent, the builder's default: what ``build`` (and an
+    experiment's ``model.overrides``) can change.
+
+    >>> options("motion_lag_fusion", "small")["motion_input"]          # doctest: +SKIP
+    'energy'
+    """
+    entry = _entry(name)
+    chosen = get_preset(name, preset).options
+    signature = inspect.signature(entry.builder).parameters
+    return {option: chosen.get(option, signature[option].default)
+            for option in entry.parameters if option not in ("clip", "fusion")}
 
 
 def presets(name: str) -> dict[str, Preset]:

@@ -1,4 +1,5 @@
-"""``python -m keras_vis models``: every zoo model x preset with its fusion, size and clip spec."""
+"""``python -m keras_vis models``: every zoo model x preset with its fusion, size and clip spec;
+with ``--options``, every option a preset sets (what ``model.overrides`` can change)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ def register(subparsers, parents) -> None:
     )
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     p.add_argument("--pattern", default="*", help="only models matching this shell pattern")
+    p.add_argument("--options", action="store_true",
+                   help="also each model's options at every preset (an experiment changes them "
+                        "with --set model.overrides.NAME=VALUE)")
     p.set_defaults(func=main)
 
 
 def model_rows(pattern: str = "*") -> list[dict]:
-    """One dict per model x preset: model, preset, fusion, params, clip (dict), clip_key."""
+    """One dict per model x preset: model, preset, fusion, params, clip (dict), clip_key,
+    options (``zoo.options``)."""
     import zoo
 
     rows = []
@@ -30,6 +35,7 @@ def model_rows(pattern: str = "*") -> list[dict]:
                 "model": name, "preset": preset_name, "fusion": preset.fusion,
                 "params": int(model.count_params()),
                 "clip": preset.clip.to_dict(), "clip_key": preset.clip.key(),
+                "options": zoo.options(name, preset_name),
             })
             del model
     return rows
@@ -54,6 +60,8 @@ def main(args: argparse.Namespace) -> int:
     _print_table(("model", "preset", "fusion", "params", "clip"), [
         (r["model"], r["preset"], r["fusion"], f"{r['params']:,}", r["clip_key"]) for r in rows
     ])
+    if args.options:
+        _print_options(rows)
     if shipped:
         print("\nshipped checkpoints (predict --model NAME; provenance in metadata.json):")
         _print_table(("name", "model", "preset", "task", "synthetic test acc", "real bal. acc",
@@ -62,6 +70,25 @@ def main(args: argparse.Namespace) -> int:
              f"{m['synthetic_test']['accuracy']:.3f}", *_real(m)) for m in shipped
         ])
     return 0
+
+
+def _print_options(rows: list[dict]) -> None:
+    """Per model, one line per option, one column per preset."""
+    for name in dict.fromkeys(r["model"] for r in rows):
+        own = [r for r in rows if r["model"] == name]
+        print(f"\n{name} options (--set model.overrides.NAME=VALUE):")
+        _print_table(("option", *(r["preset"] for r in own)), [
+            (option, *(_value(r["options"][option]) for r in own)) for option in own[0]["options"]
+        ])
+
+
+def _value(value) -> str:
+    """As ``--set`` takes it (a TOML value; a bare word is read as a string)."""
+    if isinstance(value, (tuple, list)):
+        return "[" + ",".join(_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 def _real(meta: dict) -> tuple[str, str]:

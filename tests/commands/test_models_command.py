@@ -50,3 +50,30 @@ def test_shipped_checkpoints_are_listed_with_their_figures(capsys, tmp_path, mon
     out = capsys.readouterr().out
     assert "shipped checkpoints" in out
     assert "mine  lag_sync_fusion  tiny    mixed  0.910" in out and "0.620" in out
+
+
+def test_models_options_lists_every_option_at_every_preset(capsys):
+    import zoo
+    import zoo.registry
+
+    assert models.main(_parse(["--pattern", "motion_lag*", "--options"])) == 0
+    out = capsys.readouterr().out
+    block = out.split("motion_lag_fusion options (--set model.overrides.NAME=VALUE):\n")[1]
+    lines = block.split("\n\n")[0].splitlines()
+    assert lines[0].split() == ["option", *zoo.presets("motion_lag_fusion")]
+    table = {line.split()[0]: line.split()[1:] for line in lines[1:]}
+    # Every builder option but clip and fusion, as --set takes it.
+    assert set(table) == set(zoo.registry.parameters("motion_lag_fusion")) - {"clip", "fusion"}
+    assert table["video_widths"][0] == "[16,32]" and table["grid"][2] == "16"
+    assert table["motion_input"] == ["energy"] * len(zoo.presets("motion_lag_fusion"))
+
+
+def test_options_fill_what_a_preset_leaves_to_the_builder():
+    import zoo
+
+    small = zoo.options("motion_lag_fusion", "small")
+    assert small["grid"] == 16  # the preset's
+    assert small["motion_input"] == "energy"  # the builder's default
+    assert "clip" not in small and "fusion" not in small
+    with pytest.raises(ValueError, match="unknown preset"):
+        zoo.options("motion_lag_fusion", "huge")
