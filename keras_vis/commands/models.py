@@ -82,12 +82,14 @@ def _print_options(rows: list[dict]) -> None:
         ])
 
 
-def _value(value) -> str:
-    """As ``--set`` takes it (a TOML value; a bare word is read as a string)."""
+def _value(value, inside: bool = False) -> str:
+    """As ``--set`` takes it: a TOML value, where a bare word alone is read as a string."""
     if isinstance(value, (tuple, list)):
-        return "[" + ",".join(_value(v) for v in value) + "]"
+        return "[" + ",".join(_value(v, inside=True) for v in value) + "]"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, str) and inside:
+        return f'"{value}"'
     return str(value)
 
 

@@ -144,18 +144,15 @@ def _into_and_out_of(between):
 
 def _central_difference(x, axis: int):
     """Half the difference of each pixel's two neighbours along ``axis``, edges repeated."""
+    padded = ops.concatenate([_along(x, axis, 0, 1), x, _along(x, axis, -1, None)], axis=axis)
+    return (_along(padded, axis, 2, None) - _along(padded, axis, None, -2)) / 2
 
-    def part(start, stop):
-        index = [slice(None)] * len(x.shape)
-        index[axis] = slice(start, stop)
-        return x[tuple(index)]
 
-    padded = ops.concatenate([part(0, 1), x, part(-1, None)], axis=axis)
+def _along(x, axis: int, start, stop):
+    """``x[start:stop]`` along ``axis``."""
     index = [slice(None)] * len(x.shape)
-    index[axis] = slice(2, None)
-    ahead = padded[tuple(index)]
-    index[axis] = slice(None, -2)
-    return (ahead - padded[tuple(index)]) / 2
+    index[axis] = slice(start, stop)
+    return x[tuple(index)]
 
 
 @keras.saving.register_keras_serializable(package="zoo")
