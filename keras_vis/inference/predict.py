@@ -369,7 +369,7 @@ def score_media(model, frames: np.ndarray, waveform: np.ndarray, clip: ClipSpec,
     ``offsets`` (0 is always added). A pair shorter than one clip is padded to one clip (the
     last frame repeated, silence after the audio) and ``Scores.padded_s`` says by how much.
     """
-    hop_s = clip.seconds / 2 if hop_s is None else float(hop_s)
+    hop_s = search_defaults(clip, offsets, hop_s)[1]
     if not hop_s > 0:
         raise KerasVisError(f"hop must be positive, got {hop_s:g} s")
     grid = np.union1d(np.asarray(offsets, dtype="float64").ravel(), [0.0])
