@@ -107,6 +107,16 @@ def append_result(path: str | os.PathLike, row: Mapping[str, object]) -> None:
         ) from error
 
 
+def check_appendable(path: str | os.PathLike) -> None:
+    """Raise ``DataError`` now if ``append_result`` could not add a row to the table at
+    ``path``: it cannot be written, or the file there does not check out. A run calls this
+    before any data work, so a broken table costs seconds, not a whole training."""
+    path = os.fspath(path)
+    check_writable(path, "results table")
+    if os.path.exists(path):
+        _read_records(path)
+
+
 def read_results(path: str | os.PathLike) -> "pandas.DataFrame":
     """Read and check the table at ``path``: one row per run, columns ``RESULTS_COLUMNS``.
 

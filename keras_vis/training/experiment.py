@@ -21,6 +21,7 @@ from pathlib import Path
 
 from keras_vis.errors import ConfigError, DataError, KerasVisError
 from keras_vis.files import check_writable
+from keras_vis.results.table import REAL_COLUMNS, append_result, check_appendable
 from keras_vis.training.config import ExperimentConfig
 from keras_vis.training.rundir import RunDir
 
@@ -76,9 +77,10 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     )
 
     backend = keras.backend.backend()
-    # Before any data work: the run must be able to write its results, and no identical run may
-    # be in progress (the two would share one run folder and interleave its history).
-    check_writable(results_path, "results table")
+    # Before any data work: the run must be able to add its row to the results table, and no
+    # identical run may be in progress (the two would share one run folder and interleave its
+    # history).
+    check_appendable(results_path)
     check_writable(runs_dir, "runs folder")
     held.enter_context(_hold_run_lock(Path(runs_dir), config, backend, distribute))
     # The code that trains is the code at start: later edits to the checkout must not be
@@ -194,8 +196,6 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     metrics.update(evaluate_real_clips(best_model, config.eval.clips, run_dir))
     row = _results_row(config, backend, metrics, model, root, test_root, cache, test_cache,
                        run_dir, command, commit)
-    from keras_vis.results.table import append_result
-
     append_result(results_path, row)
     # The run folder keeps its row (checkpoints.ship reads it), with the one figure the row
     # leaves out; the metrics are not written a second time beside it.
@@ -212,7 +212,6 @@ def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
     """The real-clip cells of the results row (empty when no folder is configured or found);
     the whole report goes to ``run_dir/real_clips.json``."""
     from keras_vis.inference.evaluate import evaluate, interval_text
-    from keras_vis.results.table import REAL_COLUMNS
 
     empty = dict.fromkeys(REAL_COLUMNS, "")
     present = [folder for folder in folders if Path(folder).is_dir()]
@@ -435,7 +434,6 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
     import keras
 
     from keras_vis.device import device_in_use
-    from keras_vis.results.table import REAL_COLUMNS
 
     overrides = config.model.overrides
     fusion = overrides.get("fusion") or getattr(

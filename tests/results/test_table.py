@@ -4,7 +4,7 @@ import os
 import pytest
 
 from keras_vis.errors import DataError, KerasVisError
-from keras_vis.results.table import RESULTS_COLUMNS, append_result, read_results
+from keras_vis.results.table import RESULTS_COLUMNS, append_result, check_appendable, read_results
 
 
 def make_row(**values):
@@ -71,6 +71,10 @@ def assert_rejected_unchanged(path, *fragments):
     assert path.read_bytes() == before
     with pytest.raises(DataError):
         read_results(path)
+    # What a run checks before it trains finds the same problem.
+    with pytest.raises(DataError) as early:
+        check_appendable(path)
+    assert str(early.value) == str(error.value)
 
 
 def test_torn_row_is_reported_and_file_left_unchanged(table):
@@ -121,6 +125,12 @@ def test_row_with_wrong_columns_names_them_and_writes_nothing(tmp_path):
     with pytest.raises(DataError, match="params"):
         append_result(path, make_row(params="many"))
     assert not path.exists()
+
+
+def test_a_good_or_missing_table_can_take_a_row(tmp_path, table):
+    check_appendable(table)
+    check_appendable(tmp_path / "new" / "results.csv")
+    assert not (tmp_path / "new").exists()
 
 
 def test_empty_file_gets_a_header(tmp_path):

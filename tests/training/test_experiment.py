@@ -188,6 +188,8 @@ def test_bad_input_is_one_clear_error_and_loses_nothing(tmp_path, synthetic_root
     assert "Traceback" not in done.stderr
     after = results.read_bytes() if results.exists() else None
     assert after == before
+    # Found before any training: no run folder holds an epoch.
+    assert not list((tmp_path / "runs").glob("*/*/history.csv"))
 
 
 def test_full_disk_while_checkpointing_keeps_the_run_folder(tmp_path, synthetic_root, monkeypatch):
