@@ -22,8 +22,10 @@ $(VENV)/.installed: requirements.txt
 demo: venv
 	$(PY) -m keras_vis demo --backend $(BACKEND)
 
+# Two workers on 2 cores, more (up to 4) where there are more; a file per worker at a time
+# (--dist loadfile), so each file's module fixtures are made once.
 test: venv
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --numprocesses auto --maxprocesses 4 --dist loadfile
 
 clean:
 	rm -rf $(VENV) runs .cache data

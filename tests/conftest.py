@@ -24,3 +24,17 @@ def model_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "tiny.keras"
     zoo.build("resnet_gru_fusion", "tiny").save(path)
     return path
+
+
+# The two files whose tests take longest (the backend matrix's three subprocesses, and whole
+# runs through the command line). Collected first, so that ``make test``'s two workers
+# (pytest-xdist, a file per worker at a time) start on them rather than end on them.
+LONGEST_FIRST = ("tests/zoo/test_every_model.py", "tests/training/test_experiment.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside each file and among the rest is kept

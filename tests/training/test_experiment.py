@@ -113,7 +113,12 @@ def test_killed_run_resumes_to_the_same_history(tmp_path, synthetic_root, backen
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     for folder in (straight, resumed):
         folder.mkdir()
-    run_ok(command(write_config(straight, synthetic_root, epochs), straight, backend))
+    # The uninterrupted run goes side by side with the killed one: start-up is one core's work.
+    straight_log = (tmp_path / "straight.log").open("w")
+    straight_run = subprocess.Popen(
+        command(write_config(straight, synthetic_root, epochs), straight, backend), cwd=REPO,
+        stdout=subprocess.DEVNULL, stderr=straight_log,
+    )
 
     config = write_config(resumed, synthetic_root, epochs)
     process = subprocess.Popen(
@@ -135,6 +140,9 @@ def test_killed_run_resumes_to_the_same_history(tmp_path, synthetic_root, backen
 
     run_ok(command(config, resumed, backend))
     assert only_run(resumed) == run_dir, "the same command must resume the same run folder"
+    straight_run.wait(timeout=600)
+    straight_log.close()
+    assert straight_run.returncode == 0, (tmp_path / "straight.log").read_text()[-3000:]
     expected = pd.read_csv(only_run(straight) / "history.csv")[METRIC_COLUMNS]
     got = pd.read_csv(run_dir / "history.csv")[METRIC_COLUMNS]
     assert list(got["epoch"]) == list(range(epochs))

@@ -54,6 +54,22 @@ def _inputs(clip, seed: int = 0) -> dict:
     }
 
 
+# First in the file (and the file first in the suite, ``tests/conftest.py``): the matrix's
+# subprocesses are the suite's longest single piece of work.
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", MODELS)
+def test_model_on_every_backend(name, backend):
+    run_model_test(name, backend)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", MODELS)
+def test_model_in_mixed_precision(name, backend):
+    run_mixed_precision_test(name, backend)
+
+
 def test_every_model_has_presets_and_a_matrix_preset():
     assert MODELS, "no model is registered"
     for name in MODELS:
@@ -102,17 +118,3 @@ def test_preset_builds(name, preset):
         keras.ops.convert_to_numpy(rebuilt(x, training=False)), p_real, atol=1e-6, rtol=0,
         err_msg="the model rebuilt from its config predicts differently with the same weights",
     )
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("name", MODELS)
-def test_model_on_every_backend(name, backend):
-    run_model_test(name, backend)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("name", MODELS)
-def test_model_in_mixed_precision(name, backend):
-    run_mixed_precision_test(name, backend)
