@@ -254,7 +254,8 @@ def read_video(
 
 
 def _decode_audio_track(path: Path) -> tuple[np.ndarray, int]:
-    """The first audio stream of any container as float32 ``(samples, channels)``."""
+    """The first audio stream of any container as float32 ``(samples, channels)``, on the
+    clock of the container's video when it has one (``_on_video_clock``)."""
     import av
 
     with _open_container(path) as container:
@@ -265,19 +266,42 @@ def _decode_audio_track(path: Path) -> tuple[np.ndarray, int]:
         rate = stream.codec_context.sample_rate or stream.rate
         channels = stream.codec_context.channels
         resampler = av.AudioResampler(format="fltp", layout=stream.codec_context.layout, rate=rate)
-        chunks = []
+        chunks, first_s = [], None
         try:
             for frame in container.decode(stream):
+                if first_s is None and frame.pts is not None and frame.time_base is not None:
+                    first_s = float(frame.pts * frame.time_base)
                 for converted in resampler.resample(frame):
                     chunks.append(converted.to_ndarray())
             for converted in resampler.resample(None):
                 chunks.append(converted.to_ndarray())
         except (av.error.FFmpegError, OSError, ValueError) as error:
             raise DataError(f"{path}: corrupt audio track ({error})") from None
+        video = container.streams.video[0] if container.streams.video else None
+        video_start_s = (float(video.start_time * video.time_base)
+                         if video is not None and video.start_time is not None else None)
     if not chunks or not rate:
         raise DataError(f"{path}: audio track has no samples")
     audio = np.concatenate(chunks, axis=1)[:channels].T
+    if first_s is not None and video_start_s is not None:
+        audio = _on_video_clock(path, audio, int(rate), first_s - video_start_s)
     return np.ascontiguousarray(audio, dtype=np.float32), int(rate)
+
+
+def _on_video_clock(path: Path, audio: np.ndarray, rate: int, lead_s: float) -> np.ndarray:
+    """``audio`` with its sample 0 at the video's first frame, which ``read_video`` calls 0 s.
+
+    A container places each track on one timeline, and its audio may start ``lead_s``
+    seconds after the video (a phone's or an editor's file, a cut made without re-encoding)
+    or before it (``lead_s < 0``). Read from their own starts, the two would be that far out
+    of sync: a track that starts later is led by silence, one that starts earlier is cut.
+    """
+    shift = int(round(lead_s * rate))
+    if shift > 0:
+        return np.concatenate([np.zeros((shift, audio.shape[1]), audio.dtype), audio])
+    if -shift >= len(audio):
+        raise DataError(f"{path}: the audio track ends {-lead_s:.3f} s before the video starts")
+    return audio[-shift:]
 
 
 def _read_samples(path: Path) -> tuple[np.ndarray, int]:
@@ -298,7 +322,9 @@ def _read_samples(path: Path) -> tuple[np.ndarray, int]:
 def read_audio(path: str | Path, sample_rate: int, channels: int = 2) -> np.ndarray:
     """Read audio as float32 ``(samples, channels)`` at ``sample_rate``.
 
-    Accepts a wav (or anything soundfile reads) or the audio track of a video container.
+    Accepts a wav (or anything soundfile reads) or the audio track of a video container;
+    a container's track starts where its video's first frame does (``read_video``'s 0 s),
+    led by silence where the track starts later, cut where it starts earlier.
     Resampling uses soxr's high-quality preset (flat to about 0.91 of the new Nyquist
     frequency, nothing folded back from above it); soxr imports in milliseconds, where
     ``scipy.signal`` took 0.4 s of a 3 s ``predict`` process. For ``channels=2`` mono is
