@@ -114,40 +114,54 @@ def test_killed_run_resumes_to_the_same_history(tmp_path, synthetic_root, backen
     for folder in (straight, resumed):
         folder.mkdir()
     # The uninterrupted run goes side by side with the killed one: start-up is one core's work.
-    straight_log = (tmp_path / "straight.log").open("w")
-    straight_run = subprocess.Popen(
-        command(write_config(straight, synthetic_root, epochs), straight, backend), cwd=REPO,
-        stdout=subprocess.DEVNULL, stderr=straight_log,
-    )
+    log = tmp_path / "straight.log"
+    with log.open("w") as straight_log:
+        straight_run = subprocess.Popen(
+            command(write_config(straight, synthetic_root, epochs), straight, backend), cwd=REPO,
+            stdout=subprocess.DEVNULL, stderr=straight_log,
+        )
+        try:
+            run_dir = _kill_after_one_epoch_then_resume(resumed, synthetic_root, epochs, backend)
+            straight_run.wait(timeout=600)
+        finally:
+            if straight_run.poll() is None:  # the test failed first: leave nothing running
+                straight_run.kill()
+                straight_run.wait()
+    assert straight_run.returncode == 0, log.read_text()[-3000:]
+    expected = pd.read_csv(only_run(straight) / "history.csv")[METRIC_COLUMNS]
+    got = pd.read_csv(run_dir / "history.csv")[METRIC_COLUMNS]
+    assert list(got["epoch"]) == list(range(epochs))
+    pd.testing.assert_frame_equal(got, expected, atol=1e-4, rtol=1e-3)
+    assert len(read_results(resumed / "results.csv")) == 1
 
-    config = write_config(resumed, synthetic_root, epochs)
+
+def _kill_after_one_epoch_then_resume(folder: Path, root: Path, epochs: int, backend: str) -> Path:
+    """Start a run in ``folder``, SIGKILL it once its history holds an epoch, run the same
+    command again; the run folder (which must be the same both times)."""
+    config = write_config(folder, root, epochs)
     process = subprocess.Popen(
-        command(config, resumed, backend), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command(config, folder, backend), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 300
     history = None
     while time.monotonic() < deadline and process.poll() is None:
-        found = list((resumed / "runs").glob("small/*/history.csv"))
+        found = list((folder / "runs").glob("small/*/history.csv"))
         if found and len(found[0].read_text().splitlines()) >= 2:  # header + one epoch
             history = found[0]
             break
         time.sleep(0.05)
+    if history is None:
+        process.kill()
+        process.wait()
     assert history is not None, "the run finished or failed before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
     run_dir = history.parent
     assert not (run_dir / "metrics.json").exists(), "killed too late: the run had finished"
 
-    run_ok(command(config, resumed, backend))
-    assert only_run(resumed) == run_dir, "the same command must resume the same run folder"
-    straight_run.wait(timeout=600)
-    straight_log.close()
-    assert straight_run.returncode == 0, (tmp_path / "straight.log").read_text()[-3000:]
-    expected = pd.read_csv(only_run(straight) / "history.csv")[METRIC_COLUMNS]
-    got = pd.read_csv(run_dir / "history.csv")[METRIC_COLUMNS]
-    assert list(got["epoch"]) == list(range(epochs))
-    pd.testing.assert_frame_equal(got, expected, atol=1e-4, rtol=1e-3)
-    assert len(read_results(resumed / "results.csv")) == 1
+    run_ok(command(config, folder, backend))
+    assert only_run(folder) == run_dir, "the same command must resume the same run folder"
+    return run_dir
 
 
 def test_distribute_trains_data_parallel_on_two_cpu_devices(tmp_path, synthetic_root):
