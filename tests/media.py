@@ -53,3 +53,34 @@ def event_sound(events, seconds, sample_rate, rng) -> np.ndarray:
         burst = decay[:, None] * rng.standard_normal((len(decay), 2))
         wave[i : i + len(decay)] += 0.5 * burst[: n - i]
     return wave.astype(np.float32)
+
+
+def write_late_track(path, audio_late_s=0.0, video_late_frames=0, click_s=0.5, rate=44100):
+    """An mp4 whose audio track starts ``audio_late_s`` after time 0 and whose video starts
+    ``video_late_frames`` frames (at 25 fps) after it; the audio holds one click ``click_s``
+    into the track."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=25)
+        video.height, video.width, video.pix_fmt = 32, 32, "yuv420p"
+        sound = container.add_stream("aac", rate=rate, layout="stereo")
+        for i in range(50):
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 4 * i, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = i + video_late_frames, Fraction(1, 25)
+            for packet in video.encode(frame):
+                container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+        wave = np.zeros((2, 2 * rate), np.float32)
+        wave[:, int(click_s * rate): int(click_s * rate) + 100] = 0.5
+        late = int(round(audio_late_s * rate))
+        for start in range(0, wave.shape[1], 1024):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(wave[:, start:start + 1024]),
+                                               format="fltp", layout="stereo")
+            frame.sample_rate, frame.pts, frame.time_base = rate, start + late, Fraction(1, rate)
+            for packet in sound.encode(frame):
+                container.mux(packet)
+        for packet in sound.encode():
+            container.mux(packet)
+    return path

@@ -22,7 +22,9 @@ _SEEK_AFTER_S = 1.0
 
 @dataclasses.dataclass(frozen=True)
 class VideoInfo:
-    """What a video header says: frame rate, frame size, frame count, length and codec."""
+    """What a video header says: frame rate, frame size, frame count, length and codec, and
+    how long after the picture its own sound track starts (``None``: no sound track, or no
+    start time in the header; negative: the sound starts first)."""
 
     fps: float
     width: int
@@ -30,6 +32,7 @@ class VideoInfo:
     frames: int
     duration: float
     codec: str
+    audio_lead_s: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +104,7 @@ def probe_video(path: str | Path) -> VideoInfo:
             duration = frames / fps if frames else 0.0
         codec = stream.codec_context.name
         width, height = stream.codec_context.width, stream.codec_context.height
+        audio_lead_s = _audio_lead_s(container, stream)
         try:
             first = next(container.decode(stream), None)
         except (av.error.FFmpegError, OSError, ValueError) as error:
@@ -113,8 +117,19 @@ def probe_video(path: str | Path) -> VideoInfo:
             width, height = height, width
     return VideoInfo(
         fps=fps, width=int(width), height=int(height), frames=frames,
-        duration=float(duration), codec=str(codec),
+        duration=float(duration), codec=str(codec), audio_lead_s=audio_lead_s,
     )
+
+
+def _audio_lead_s(container, video) -> float | None:
+    """Seconds from the video stream's start to its container's first audio stream's, by
+    their headers (what ``read_audio`` corrects by its first decoded sample)."""
+    if not container.streams.audio or video.start_time is None:
+        return None
+    audio = container.streams.audio[0]
+    if audio.start_time is None or audio.time_base is None or video.time_base is None:
+        return None
+    return float(audio.start_time * audio.time_base - video.start_time * video.time_base)
 
 
 def probe_audio(path: str | Path) -> AudioInfo:

@@ -239,11 +239,19 @@ def read_media(video: str | os.PathLike, audio: str | os.PathLike | None, clip: 
         raise
     audio_label = str(audio_path) if audio is not None else f"{video_path} (own audio track)"
     check_audio(waveform, audio_label)
+    info = probe_video(video_path)
     # The header's length, not frames x 1/fps: sampling at the model's fps rounds up a frame.
-    video_s = min(probe_video(video_path).duration, len(frames) / clip.fps)
+    video_s = min(info.duration, len(frames) / clip.fps)
     audio_s = len(waveform) / clip.sample_rate
-    return Media(frames, waveform, video_path, audio_label, video_s, audio_s,
-                 length_warnings(video_s, audio_s, clip))
+    warnings = length_warnings(video_s, audio_s, clip)
+    if audio is None and info.audio_lead_s is not None and abs(info.audio_lead_s) >= 0.5 / clip.fps:
+        lead = info.audio_lead_s
+        warnings.append(
+            f"its sound track starts {abs(lead):.2f} s {'after' if lead > 0 else 'before'} "
+            f"the picture in the file: read on the picture's clock "
+            f"({'led by silence' if lead > 0 else 'its first part cut'})"
+        )
+    return Media(frames, waveform, video_path, audio_label, video_s, audio_s, warnings)
 
 
 def predict(

@@ -7,6 +7,7 @@ import soundfile
 
 from keras_vis.data.media import probe_audio, probe_video, read_audio, read_video
 from keras_vis.errors import DataError
+from tests.media import write_late_track
 
 
 def write_video(path, frames=30, rate=Fraction(30000, 1001), size=(64, 96), audio_rate=None, fmt=None):
@@ -120,35 +121,6 @@ def test_read_audio_from_a_video_container(tmp_path):
     assert ratio == pytest.approx(2.0, rel=0.1)
 
 
-def write_late_track(path, audio_late_s=0.0, video_late_frames=0, click_s=0.5, rate=44100):
-    """An mp4 whose audio track starts ``audio_late_s`` after time 0 and whose video starts
-    ``video_late_frames`` frames (at 25 fps) after it; the audio holds one click ``click_s``
-    into the track."""
-    with av.open(str(path), "w") as container:
-        video = container.add_stream("libx264", rate=25)
-        video.height, video.width, video.pix_fmt = 32, 32, "yuv420p"
-        sound = container.add_stream("aac", rate=rate, layout="stereo")
-        for i in range(50):
-            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 4 * i, np.uint8), format="rgb24")
-            frame.pts, frame.time_base = i + video_late_frames, Fraction(1, 25)
-            for packet in video.encode(frame):
-                container.mux(packet)
-        for packet in video.encode():
-            container.mux(packet)
-        wave = np.zeros((2, 2 * rate), np.float32)
-        wave[:, int(click_s * rate): int(click_s * rate) + 100] = 0.5
-        late = int(round(audio_late_s * rate))
-        for start in range(0, wave.shape[1], 1024):
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(wave[:, start:start + 1024]),
-                                               format="fltp", layout="stereo")
-            frame.sample_rate, frame.pts, frame.time_base = rate, start + late, Fraction(1, rate)
-            for packet in sound.encode(frame):
-                container.mux(packet)
-        for packet in sound.encode():
-            container.mux(packet)
-    return path
-
-
 def first_click_s(audio, rate):
     loud = np.flatnonzero(np.abs(audio[:, 0]) > 0.1)
     return loud[0] / rate if len(loud) else None
@@ -164,6 +136,9 @@ def test_read_audio_puts_a_container_track_on_its_video_clock(tmp_path, audio_la
     path = write_late_track(tmp_path / "late.mp4", audio_late_s, video_late_frames)
     audio = read_audio(path, 16000)
     assert first_click_s(audio, 16000) == pytest.approx(expected_s, abs=0.002)
+    # The header says so too (AAC's encoder delay moves the track's start by up to 1024 samples).
+    lead = audio_late_s - video_late_frames / 25
+    assert probe_video(path).audio_lead_s == pytest.approx(lead, abs=0.03)
     # The picture, read the same way, starts at its own first frame.
     assert read_video(path, fps=25, size=(32, 32), seconds=0.04)[0].mean() == pytest.approx(0, abs=2)
 

@@ -24,7 +24,7 @@ from keras_vis.inference.predict import (
     predict_many,
     search_warnings,
 )
-from tests.media import event_sound, write_video
+from tests.media import event_sound, write_late_track, write_video
 import zoo
 from zoo.clip import clip_preset
 
@@ -257,6 +257,13 @@ def test_short_audio_is_scored_over_the_overlap_with_a_warning(model_path, media
     assert result.audio_s == pytest.approx(1.0)
     assert any("scored over the" in w for w in result.warnings)
     assert result.padded_s == pytest.approx(1.0)
+
+
+def test_a_sound_track_that_starts_late_in_its_file_is_said(model_path, media, tmp_path):
+    late = predict(write_late_track(tmp_path / "late.mp4", audio_late_s=0.25), model=model_path)
+    assert any("sound track starts 0.2" in w and "after the picture" in w and "led by silence" in w
+               for w in late.warnings), late.warnings
+    assert not any("sound track starts" in w for w in predict(media["video"], model=model_path).warnings)
 
 
 def test_a_rotated_phone_clip_is_read_upright(tmp_path):
