@@ -123,7 +123,7 @@ def probe_video(path: str | Path) -> VideoInfo:
 
 def _audio_lead_s(container, video) -> float | None:
     """Seconds from the video stream's start to its container's first audio stream's, by
-    their headers (what ``read_audio`` corrects by its first decoded sample)."""
+    their headers (``None`` where a header has no start): what ``read_audio`` corrects."""
     if not container.streams.audio or video.start_time is None:
         return None
     audio = container.streams.audio[0]
@@ -281,25 +281,22 @@ def _decode_audio_track(path: Path) -> tuple[np.ndarray, int]:
         rate = stream.codec_context.sample_rate or stream.rate
         channels = stream.codec_context.channels
         resampler = av.AudioResampler(format="fltp", layout=stream.codec_context.layout, rate=rate)
-        chunks, first_s = [], None
+        chunks = []
         try:
             for frame in container.decode(stream):
-                if first_s is None and frame.pts is not None and frame.time_base is not None:
-                    first_s = float(frame.pts * frame.time_base)
                 for converted in resampler.resample(frame):
                     chunks.append(converted.to_ndarray())
             for converted in resampler.resample(None):
                 chunks.append(converted.to_ndarray())
         except (av.error.FFmpegError, OSError, ValueError) as error:
             raise DataError(f"{path}: corrupt audio track ({error})") from None
-        video = container.streams.video[0] if container.streams.video else None
-        video_start_s = (float(video.start_time * video.time_base)
-                         if video is not None and video.start_time is not None else None)
+        videos = container.streams.video
+        lead_s = _audio_lead_s(container, videos[0]) if videos else None
     if not chunks or not rate:
         raise DataError(f"{path}: audio track has no samples")
     audio = np.concatenate(chunks, axis=1)[:channels].T
-    if first_s is not None and video_start_s is not None:
-        audio = _on_video_clock(path, audio, int(rate), first_s - video_start_s)
+    if lead_s is not None:
+        audio = _on_video_clock(path, audio, int(rate), lead_s)
     return np.ascontiguousarray(audio, dtype=np.float32), int(rate)
 
 

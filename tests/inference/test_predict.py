@@ -263,7 +263,8 @@ def test_a_sound_track_that_starts_late_in_its_file_is_said(model_path, media, t
     late = predict(write_late_track(tmp_path / "late.mp4", audio_late_s=0.25), model=model_path)
     assert any("sound track starts 0.2" in w and "after the picture" in w and "led by silence" in w
                for w in late.warnings), late.warnings
-    assert not any("sound track starts" in w for w in predict(media["video"], model=model_path).warnings)
+    in_step = predict(media["video"], model=model_path)
+    assert not any("sound track starts" in w for w in in_step.warnings)
 
 
 def test_a_rotated_phone_clip_is_read_upright(tmp_path):
