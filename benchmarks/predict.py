@@ -18,7 +18,10 @@ Two tables, each backend in its own processes (the backend is fixed when keras i
 lengths) scored in one process with ``predict_many``, the first pass (every shape the model
 meets is traced then) and the best later pass, in seconds of recording per second.
 ``--baseline REV`` adds the same rows for the code of git revision REV (its ``keras_vis`` and
-``zoo``, default checkpoint included), timed in the same run.
+``zoo``, default checkpoint included), timed in the same run. ``--offsets`` takes ``predict``'s
+own ``--offsets`` values (``MAX`` for -MAX to +MAX, ``0`` for none), one set of rows each:
+``--offsets 2 0`` times the default offset search and scoring with no search (p_real only) in
+the same run.
 
 The model is the shipped default checkpoint when present, else an untrained
 ``resnet_gru_fusion`` tiny model (the table says which: the cost is the same, only the scores
@@ -26,6 +29,7 @@ differ).
 
     python benchmarks/predict.py [--backends tensorflow jax torch] [--seconds 10] [--repeats 3]
                                  [--baseline REV] [--clips DIR]
+                                 [--offsets MAX [MAX ...]]
 """
 
 from __future__ import annotations
@@ -53,8 +57,10 @@ from keras_vis.invocation import BACKENDS  # noqa: E402  (no keras)
 FOLDER_CLIPS = 6
 
 
-def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: int) -> None:
-    """Runs inside one backend's process; prints one JSON line."""
+def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: int,
+          offsets: str | None = None) -> None:
+    """Runs inside one backend's process; prints one JSON line. ``offsets``: as ``predict
+    --offsets`` takes it (``None``: predict's default search)."""
     start = time.perf_counter()
     import keras
 
@@ -65,10 +71,11 @@ def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: 
     start = time.perf_counter()
     loaded, _ = load_model(model)
     load_s = time.perf_counter() - start
+    grid = search_grid(loaded, offsets)
     times = []
     for _ in range(1 + repeats):
         start = time.perf_counter()
-        result = predict(video, audio, model=loaded)
+        result = predict(video, audio, model=loaded, offsets=grid)
         times.append(time.perf_counter() - start)
     videos = sorted(Path(folder).glob("*.mp4"))
     if not videos:
@@ -76,16 +83,16 @@ def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: 
     try:
         from keras_vis.inference.predict import predict_many
     except ImportError:  # code from before predict_many: what its predict DIR did
-        def predict_many(videos, model):
-            return [(v, predict(v, model=model)) for v in videos]
+        def predict_many(videos, model, offsets=None):
+            return [(v, predict(v, model=model, offsets=offsets)) for v in videos]
     folder_times = []
     for _ in range(1 + repeats):
         start = time.perf_counter()
-        scored = list(predict_many(videos, model=loaded))
+        scored = list(predict_many(videos, model=loaded, offsets=grid))
         folder_times.append(time.perf_counter() - start)
     assert all(not isinstance(r, Exception) for _, r in scored), scored
     testable_offsets = sum(score is not None for score in result.offset_scores)
-    decode_s, score_s = warm_halves(loaded, video, audio, repeats)
+    decode_s, score_s = warm_halves(loaded, video, audio, repeats, grid)
     clips_first = clips_warm = float("nan")
     if clips != "-":
         from keras_vis.data.media import probe_video
@@ -95,7 +102,7 @@ def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: 
         passes = []
         for _ in range(1 + max(1, repeats)):
             start = time.perf_counter()
-            list(predict_many(own, model=loaded))
+            list(predict_many(own, model=loaded, offsets=grid))
             passes.append(time.perf_counter() - start)
         clips_first, clips_warm = seconds / passes[0], seconds / min(passes[1:])
     print(json.dumps({
@@ -116,9 +123,21 @@ def child(model: str, video: str, audio: str, folder: str, clips: str, repeats: 
     }))
 
 
-def warm_halves(loaded, video: str, audio: str, repeats: int) -> tuple[float, float]:
-    """Best-of-``repeats`` seconds of a warm call's decoding and of its scoring; NaN for code
-    without ``search_defaults`` (a ``--baseline`` from before it)."""
+def search_grid(loaded, offsets: str | None):
+    """The candidate offsets ``predict --offsets TEXT`` searches (``None``: its default)."""
+    if offsets is None:
+        return None
+    import zoo
+    from keras_vis.commands.predict import parse_offsets
+    from keras_vis.inference.predict import offset_grid
+
+    return offset_grid(*parse_offsets(offsets), fps=zoo.clip_of(loaded).fps)
+
+
+def warm_halves(loaded, video: str, audio: str, repeats: int, grid=None) -> tuple[float, float]:
+    """Best-of-``repeats`` seconds of a warm call's decoding and of its scoring (over ``grid``,
+    default ``predict``'s); NaN for code without ``search_defaults`` (a ``--baseline`` from
+    before it)."""
     try:
         from keras_vis.inference.predict import read_media, score_media, search_defaults
     except ImportError:
@@ -126,7 +145,7 @@ def warm_halves(loaded, video: str, audio: str, repeats: int) -> tuple[float, fl
     import zoo
 
     clip = zoo.clip_of(loaded)
-    grid, hop_s = search_defaults(clip)
+    grid, hop_s = search_defaults(clip, grid)
     decode, score = [], []
     for _ in range(max(1, repeats)):
         start = time.perf_counter()
@@ -156,11 +175,15 @@ def main() -> None:
                         help="also time the code of this git revision, in the same run")
     parser.add_argument("--clips", type=Path, metavar="DIR",
                         help="also score this folder of clips (.mp4/.mov) in one process")
+    parser.add_argument("--offsets", nargs="+", metavar="MIN:MAX",
+                        help="predict's --offsets values, a set of rows for each (MAX: -MAX to "
+                        "+MAX; 0: no offset search; default: predict's own); a range with a "
+                        "negative minimum goes alone, as --offsets=-1:0.5")
     parser.add_argument("--child", nargs=5, metavar=("MODEL", "VIDEO", "AUDIO", "FOLDER", "CLIPS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child, repeats=args.repeats)
+        child(*args.child, repeats=args.repeats, offsets=args.offsets[0] if args.offsets else None)
         return
 
     from generated_clips import mux
@@ -187,11 +210,12 @@ def main() -> None:
         print(f"model: {which}; recording: {args.seconds:g} s synthetic; "
               f"{os.cpu_count()} cpu cores")
         print()
-        print("| code | backend | whole process s (best of repeats) | import s | load s "
+        print("| code | backend | offsets searched | whole process s (best of repeats) "
+              "| import s | load s "
               "| first predict s | warm predict s | of it: decoding s | scoring s "
               "| warm x real time | folder x real time "
               "| your clips x real time, first pass | later passes |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         codes = [("working tree", ROOT, model)]
         with contextlib.ExitStack() as stack:
             if args.baseline:
@@ -203,27 +227,33 @@ def main() -> None:
                 codes.append((args.baseline, folder, theirs if theirs.is_file() else model))
             for backend in args.backends:
                 for label, code, chosen in codes:
-                    print_rows(label, backend, code, chosen, video, audio, clips, tmp, args)
+                    for offsets in args.offsets or [None]:
+                        print_rows(label, backend, code, chosen, video, audio, clips, tmp, args,
+                                   offsets)
 
 
 def print_rows(label: str, backend: str, code: Path, model: Path, video: Path, audio: Path,
-               folder: Path, tmp: Path, args: argparse.Namespace) -> None:
-    """The table's rows for one backend and one version of the code."""
+               folder: Path, tmp: Path, args: argparse.Namespace, offsets: str | None) -> None:
+    """The table's rows for one backend, one version of the code and one ``--offsets``."""
+    from keras_vis.inference.predict import DEFAULT_MAX_OFFSET_S
+
     # JAX: first with an empty compilation cache, then with the one that run left.
     for fresh in ((True, False) if backend == "jax" else (False,)):
         cache = tmp / "jax-cache"
-        wall = [whole_process(backend, video, audio, cache, fresh, code)
+        wall = [whole_process(backend, video, audio, cache, fresh, code, offsets)
                 for _ in range(args.repeats)]
         if fresh:
             shutil.rmtree(cache, ignore_errors=True)
         row = inside(backend, model, video, audio, folder, cache, args.repeats, code,
-                     args.clips.resolve() if args.clips else None)
+                     args.clips.resolve() if args.clips else None, offsets)
         name = backend + {True: " (empty cache)", False: " (warm cache)"}[fresh] \
             if backend == "jax" else backend
+        searched = (f"-{DEFAULT_MAX_OFFSET_S:g}:{DEFAULT_MAX_OFFSET_S:g} (default)"
+                    if offsets is None else offsets)
         if row is None:
-            print(f"| {label} | {name} | {min(wall):.2f} | failed | | | | | | | | | |")
+            print(f"| {label} | {name} | {searched} | {min(wall):.2f} | failed" + " |" * 10)
             continue
-        print(f"| {label} | {name} | {min(wall):.2f} | {row['import_s']:.2f} "
+        print(f"| {label} | {name} | {searched} | {min(wall):.2f} | {row['import_s']:.2f} "
               f"| {row['load_s']:.2f} | {row['first_s']:.2f} | {row['warm_s']:.2f} "
               f"| {_seconds(row.get('decode_s'))} | {_seconds(row.get('score_s'))} "
               f"| {args.seconds / row['warm_s']:.0f} "
@@ -244,23 +274,29 @@ def _env(backend: str, cache: Path, code: Path = ROOT) -> dict:
             "JAX_COMPILATION_CACHE_DIR": str(cache), "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
+def _offsets_flag(offsets: str | None) -> list[str]:
+    # One argument with "=", so a negative minimum is not read as an option.
+    return [] if offsets is None else [f"--offsets={offsets}"]
+
+
 def whole_process(backend: str, video: Path, audio: Path, cache: Path, fresh: bool,
-                  code: Path = ROOT) -> float:
+                  code: Path = ROOT, offsets: str | None = None) -> float:
     """Wall seconds of ``python -m keras_vis predict`` (``fresh``: an empty JAX cache first)."""
     if fresh:
         shutil.rmtree(cache, ignore_errors=True)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "keras_vis", "predict", str(video), "--audio", str(audio),
-                    "--backend", backend], env=_env(backend, cache, code), cwd=code, check=True,
-                   capture_output=True)
+                    "--backend", backend, *_offsets_flag(offsets)],
+                   env=_env(backend, cache, code), cwd=code, check=True, capture_output=True)
     return time.perf_counter() - start
 
 
 def inside(backend: str, model: Path, video: Path, audio: Path, folder: Path, cache: Path,
-           repeats: int, code: Path = ROOT, clips: Path | None = None) -> dict | None:
+           repeats: int, code: Path = ROOT, clips: Path | None = None,
+           offsets: str | None = None) -> dict | None:
     """The in-process breakdown (one process, after the whole-process runs)."""
     done = subprocess.run(
-        [sys.executable, __file__, "--repeats", str(repeats),
+        [sys.executable, __file__, "--repeats", str(repeats), *_offsets_flag(offsets),
          "--child", str(model), str(video), str(audio), str(folder), str(clips or "-")],
         env=_env(backend, cache, code), cwd=code, capture_output=True, text=True,
     )

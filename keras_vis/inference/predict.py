@@ -82,10 +82,10 @@ class Prediction:
     def line(self) -> str:
         """One short readable line, as ``python -m keras_vis predict`` prints it."""
         padded = f" padded={self.padded_s:.2f} s" if self.padded_s else ""
-        return (
-            f"p_real={self.p_real:.2f} offset={self.offset_s:+.2f} s "
-            f"(confidence {self.confidence:.2f}) model={self.model}{padded}"
-        )
+        # One candidate (--offsets 0): there was no search, so no offset to report.
+        offset = (f"offset={self.offset_s:+.2f} s (confidence {self.confidence:.2f})"
+                  if len(self.offsets_s) > 1 else "offset not searched")
+        return f"p_real={self.p_real:.2f} {offset} model={self.model}{padded}"
 
 
 @dataclasses.dataclass

@@ -240,6 +240,14 @@ def test_video_without_audio_and_no_audio_file(model_path, media):
     assert len(result.window_scores) == 3
 
 
+def test_the_line_reports_an_offset_only_when_one_was_searched(model_path, media):
+    searched = predict(media["no_audio"], media["wav"], model=model_path)
+    assert "offset=" in searched.line() and "confidence" in searched.line()
+    alone = predict(media["no_audio"], media["wav"], model=model_path, offsets=[0.0])
+    assert "offset not searched" in alone.line() and "confidence" not in alone.line()
+    assert alone.p_real == pytest.approx(searched.p_real, abs=1e-5)
+
+
 def test_a_clip_shorter_than_the_window_is_padded_and_says_so(model_path, tmp_path):
     video = write_video(tmp_path / "blink.mp4", 1.5, 25, (64, 64))
     result = predict(video, model=model_path)
