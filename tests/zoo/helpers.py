@@ -201,9 +201,14 @@ def _check_mixed(name: str, outdir: Path) -> dict:
     losses = None
     if model.trainable_weights:
         labels = np.array([[1.0], [0.0]] * (BATCH // 2), dtype="float32")
-        jit = False if keras.backend.backend() == "tensorflow" else "auto"
+        # Eagerly on TensorFlow: tracing each model's train step costs about 15 s on one thread,
+        # and ``_check_one`` already traces it in float32; dtypes and finite losses, what is
+        # checked here, come out of the same kernels run one by one (92 -> 31 s for the six
+        # models). Not on JAX, where running eagerly compiles every operation on its own and
+        # costs more than one compiled step.
+        tensorflow = keras.backend.backend() == "tensorflow"
         model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy",
-                      jit_compile=jit)
+                      jit_compile=False if tensorflow else "auto", run_eagerly=tensorflow)
         losses = model.fit(inputs, labels, batch_size=BATCH, epochs=MIXED_FIT_EPOCHS, verbose=0,
                            shuffle=False).history["loss"]
         assert np.all(np.isfinite(losses)), f"mixed-precision losses: {losses}"
