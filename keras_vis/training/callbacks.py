@@ -14,6 +14,7 @@ import keras
 
 from keras_vis import files
 from keras_vis.errors import DataError, KerasVisError
+from keras_vis.training.rundir import Backup
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -65,6 +66,42 @@ class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
             ) from None
         finally:
             self.filepath = str(self.target)
+
+
+class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """``keras.callbacks.BackupAndRestore`` through ``rundir.Backup``: each epoch's weights in a
+    file of their own, written atomically, committed by a record that names them with their
+    checksum, and the previous epoch kept as the fallback.
+
+    Keras's callback rewrites ``latest.weights.h5`` in place: a kill mid-write left a torn file
+    and a record naming its epoch, and every rerun died reading it. Call
+    ``RunDir.resume_epoch`` before ``fit``: it checks the files and repairs the record, so this
+    callback only restores what is whole.
+    """
+
+    def __init__(self, backup_dir: str | Path):
+        super().__init__(str(backup_dir))
+        self.backup = Backup(backup_dir)
+
+    def on_train_begin(self, logs=None):
+        epoch, path = self.backup.weights()
+        if path is None:
+            return
+        model = self.model
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)  # its state is in the file too
+        try:
+            model.load_weights(str(path))
+        except Exception as error:  # h5py and Keras raise many kinds for a file that does not fit
+            raise DataError(
+                f"{path}: the backup of epoch {epoch} does not load into this model ({error}); "
+                f"delete {self.backup.folder} to train this run again from epoch 0"
+            ) from None
+        model._initial_epoch = epoch
+
+    def _save_model(self):
+        self.backup.save(self._current_epoch,
+                         lambda path: self.model.save_weights(str(path), overwrite=True))
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):

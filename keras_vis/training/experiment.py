@@ -73,7 +73,8 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     import zoo
     from keras_vis.data import AVPairs, prepare
     from keras_vis.training.callbacks import (
-        AtomicModelCheckpoint, EpochTimer, ResumableEarlyStopping, StopOnNaN,
+        AtomicBackupAndRestore, AtomicModelCheckpoint, EpochTimer, ResumableEarlyStopping,
+        StopOnNaN,
     )
 
     backend = keras.backend.backend()
@@ -157,7 +158,7 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
                               save_best_only=True, initial_value_threshold=best_score,
                               saved_model=model),
         # Last, so a kill between callbacks leaves history ahead of the backup (trimmed on resume).
-        keras.callbacks.BackupAndRestore(str(run.backup_path)),
+        AtomicBackupAndRestore(run.backup_path),
     ]
     if config.train.early_stopping_patience:
         callbacks.insert(0, ResumableEarlyStopping(config.train.early_stopping_patience,

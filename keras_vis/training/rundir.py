@@ -16,11 +16,14 @@ Example:
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import re
+import shutil
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from keras_vis import files
 from keras_vis.errors import DataError
@@ -179,15 +182,14 @@ class RunDir:
     def resume_epoch(self) -> int:
         """The epoch training resumes at, with history.csv trimmed to the epochs before it.
 
-        That epoch is the one BackupAndRestore will restore (it keeps it in its
-        ``training_metadata.json``; Keras offers no call for it before ``fit``). A kill between
-        the history row and the backup of an epoch leaves the history one epoch ahead: that row
-        goes, as the epoch is trained again.
+        That epoch is the one the backup (``Backup``) restores, after it has checked its
+        weights file: a torn or missing one falls back to the previous epoch's, or to a fresh
+        start, with a warning. A kill between the history row and the backup of an epoch leaves
+        the history one epoch ahead: that row goes, as the epoch is trained again.
         """
         import pandas
 
-        meta = self.backup_path / "training_metadata.json"
-        epoch = json.loads(meta.read_text())["epoch"] if meta.exists() else 0
+        epoch = Backup(self.backup_path).restorable()
         path = self.history_path
         if path.exists() and path.stat().st_size:
             history = pandas.read_csv(path)
@@ -230,3 +232,120 @@ class RunDir:
             raise DataError(f"{path}: no such file (the run has not finished)") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise DataError(f"{path}: not readable JSON ({error})") from None
+
+
+class Backup:
+    """A run's ``backup/`` folder: the weights and optimizer state of the last finished epochs,
+    so a killed run resumes where it stopped.
+
+    Each epoch's weights go to a file of their own (``epoch-NNNNN.weights.h5``, written through
+    ``files.atomic_path``); ``training_metadata.json`` is the commit: written atomically after
+    the weights, it names the current file with its SHA-256 and the previous epoch's, so a kill
+    at any instant leaves a record whose files are whole. Keras's own callback overwrites one
+    file in place, and a kill mid-write left a run that could never resume.
+    """
+
+    RECORD = "training_metadata.json"
+    # Keras's name for its one file: a backup written before this class reads through it.
+    LEGACY_WEIGHTS = "latest.weights.h5"
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+
+    def save(self, epoch: int, write_weights: Callable[[Path], None]) -> None:
+        """Back up the state after ``epoch`` finished epochs: ``write_weights(path)`` writes
+        the weights file; the record then points at it, keeping the last one as the fallback."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        files.remove_temporaries(self.folder)  # a killed save's; the run lock keeps others out
+        name = f"epoch-{epoch:05d}.weights.h5"
+        with files.atomic_path(self.folder / name, suffix=".weights.h5") as partial:
+            write_weights(partial)
+        current = {"epoch": epoch, "batch": 0, "weights": name,
+                   "sha256": _sha256(self.folder / name)}
+        previous = self._record()
+        previous.pop("previous", None)
+        if previous.get("weights") not in (None, name):
+            current["previous"] = previous
+        files.write_text(self.folder / self.RECORD, json.dumps(current, indent=1) + "\n")
+        kept = {name, previous.get("weights")}
+        for stale in self.folder.glob("epoch-*.weights.h5"):
+            if stale.name not in kept:
+                stale.unlink(missing_ok=True)
+
+    def weights(self) -> tuple[int, Path | None]:
+        """The epoch the record names and its weights file (``(0, None)``: nothing to
+        restore). Call ``restorable`` first: it makes the record name a file that is whole."""
+        record = self._record()
+        if not record:
+            return 0, None
+        return int(record["epoch"]), self.folder / record.get("weights", self.LEGACY_WEIGHTS)
+
+    def restorable(self) -> int:
+        """The epoch the backup can restore, after checking its files. A torn or missing
+        weights file falls back to the previous epoch's (the record is rewritten to name it)
+        or, when none is whole, the backup is removed and training starts afresh; either way
+        with a warning on stderr."""
+        record = self._record()
+        if not record:
+            return 0
+        for candidate in (record, record.get("previous")):
+            if candidate and self._whole(candidate):
+                if candidate is not record:
+                    print(f"warning: {self.folder}: the backup of epoch {record['epoch']} is "
+                          f"torn or missing; resuming from epoch {candidate['epoch']} instead",
+                          file=sys.stderr)
+                    files.write_text(self.folder / self.RECORD,
+                                     json.dumps(candidate, indent=1) + "\n")
+                return int(candidate["epoch"])
+        print(f"warning: {self.folder}: no readable backup (its record says epoch "
+              f"{record.get('epoch')}, but the weights file is torn or missing); training "
+              f"starts again from epoch 0", file=sys.stderr)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return 0
+
+    def _record(self) -> dict:
+        path = self.folder / self.RECORD
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError, ValueError):
+            return {"epoch": "?", "weights": None}  # unreadable: nothing in it is whole
+        if not isinstance(record, dict) or not isinstance(record.get("epoch"), int):
+            return {"epoch": "?", "weights": None}
+        return record
+
+    def _whole(self, record: dict) -> bool:
+        """Whether the weights file ``record`` names is the one written for it."""
+        name = record.get("weights", self.LEGACY_WEIGHTS)
+        if not isinstance(name, str) or Path(name).name != name:
+            return False
+        path = self.folder / name
+        if not path.is_file():
+            return False
+        if "sha256" in record:
+            return _sha256(path) == record["sha256"]
+        return _readable_h5(path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _readable_h5(path: Path) -> bool:
+    """A backup written without a checksum (by Keras's own callback): whole when h5py can read
+    every array in it."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as handle:
+            handle.visititems(
+                lambda _, item: item[()] if isinstance(item, h5py.Dataset) else None
+            )
+    except Exception:  # h5py raises OSError, KeyError, RuntimeError... for a torn file
+        return False
+    return True

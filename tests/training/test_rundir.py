@@ -8,7 +8,7 @@ import json
 import pytest
 
 from keras_vis.errors import DataError
-from keras_vis.training.rundir import RunDir
+from keras_vis.training.rundir import Backup, RunDir
 
 CONFIG = {"name": "small", "train": {"epochs": 3}, "backend": "jax"}
 HISTORY = "epoch,accuracy,loss,val_accuracy,val_loss\n"
@@ -47,9 +47,8 @@ def test_resume_epoch_trims_history_to_the_backup(tmp_path):
     run = RunDir(tmp_path)
     assert run.resume_epoch() == 0
     run.history_path.write_text(HISTORY + "0,0.5,0.7,0.6,0.7\n1,0.6,0.6,0.8,0.6\n")
-    run.backup_path.mkdir()
     # Killed after history.csv got epoch 2's row but before the backup of epoch 2.
-    (run.backup_path / "training_metadata.json").write_text('{"epoch": 1, "batch": 0}')
+    Backup(run.backup_path).save(1, lambda path: path.write_bytes(b"weights of epoch 1"))
     assert run.resume_epoch() == 1
     assert run.history_path.read_text() == HISTORY + "0,0.5,0.7,0.6,0.7\n"
 

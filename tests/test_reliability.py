@@ -1,0 +1,113 @@
+"""Faults and hostile input (issue 39): each probe that once lost data, finished with a poisoned
+model and exit 0, wrote outside its folder or took unbounded memory, kept so none comes back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from keras_vis.errors import ConfigError, DataError, KerasVisError
+from keras_vis.training.rundir import Backup, RunDir
+
+REPO = Path(__file__).resolve().parents[1]
+HISTORY = "epoch,accuracy,loss,val_accuracy,val_loss\n"
+
+
+def cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """``python -m keras_vis ARGS`` in the repository, its output captured."""
+    return subprocess.run([sys.executable, "-m", "keras_vis", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def assert_clean_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
+    """Exit status 2 and one ``error:`` line naming what went wrong, no traceback."""
+    assert done.returncode == 2, (done.returncode, done.stderr[-3000:])
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    for fragment in fragments:
+        assert fragment in done.stderr, done.stderr[-3000:]
+
+
+# ---- 1. a kill while the backup is written never leaves a run that cannot resume ----
+
+def _backup_with_epochs(folder: Path, epochs: int) -> Backup:
+    backup = Backup(folder)
+    for epoch in range(1, epochs + 1):
+        backup.save(epoch, lambda path, e=epoch: path.write_bytes(f"weights {e}".encode() * 100))
+    return backup
+
+
+def test_a_torn_backup_falls_back_to_the_previous_epoch(tmp_path, capsys):
+    run = RunDir(tmp_path)
+    backup = _backup_with_epochs(run.backup_path, 3)
+    assert sorted(p.name for p in run.backup_path.glob("*.h5")) == [
+        "epoch-00002.weights.h5", "epoch-00003.weights.h5"]  # the last two only
+    run.history_path.write_text(HISTORY + "".join(f"{e},0.5,0.7,0.6,0.7\n" for e in range(3)))
+    current = run.backup_path / "epoch-00003.weights.h5"
+    current.write_bytes(current.read_bytes()[:50])  # torn, as a kill mid-write once left it
+
+    assert run.resume_epoch() == 2
+    assert "backup of epoch 3 is torn or missing; resuming from epoch 2" in capsys.readouterr().err
+    assert backup.weights() == (2, run.backup_path / "epoch-00002.weights.h5")
+    assert len(run.history()) == 2  # the epoch that is trained again leaves the history
+
+
+def test_a_torn_keras_backup_starts_afresh_with_a_warning(tmp_path, capsys):
+    # What Keras's own BackupAndRestore left after a kill -9: a record naming epoch 1 and a
+    # torn latest.weights.h5; every rerun died with "bad object header version number".
+    run = RunDir(tmp_path)
+    run.backup_path.mkdir()
+    (run.backup_path / "training_metadata.json").write_text('{"epoch": 1, "batch": 0}')
+    (run.backup_path / "latest.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 40)
+    run.history_path.write_text(HISTORY + "0,0.5,0.7,0.6,0.7\n")
+    assert run.resume_epoch() == 0
+    assert "no readable backup" in capsys.readouterr().err
+    assert not run.backup_path.exists() and run.history(required=False).empty
+
+
+KILLED_FIT = """
+import os, signal, sys
+import keras, numpy as np
+from keras_vis.training.callbacks import AtomicBackupAndRestore
+from keras_vis.training.rundir import RunDir
+
+folder, kill_at = sys.argv[1], int(sys.argv[2])
+run = RunDir(folder)
+print("resumes at", run.resume_epoch(), flush=True)
+if kill_at:
+    save, calls = keras.Model.save_weights, []
+    def torn_then_killed(self, path, *args, **kwargs):
+        save(self, path, *args, **kwargs)
+        calls.append(path)
+        if len(calls) == kill_at:  # half the file on disk, then the power goes
+            with open(path, "r+b") as handle:
+                handle.truncate(os.path.getsize(path) // 2)
+            os.kill(os.getpid(), signal.SIGKILL)
+    keras.Model.save_weights = torn_then_killed
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+model.compile("adam", "mse")
+x, y = np.ones((8, 4), "float32"), np.zeros((8, 1), "float32")
+history = model.fit(x, y, epochs=3, verbose=0, callbacks=[AtomicBackupAndRestore(run.backup_path)])
+print("trained epochs", len(history.history["loss"]), flush=True)
+"""
+
+
+def test_a_run_killed_while_writing_its_backup_resumes(tmp_path):
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(REPO)}
+
+    def fit(kill_at: int) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", KILLED_FIT, str(tmp_path), str(kill_at)],
+                              cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
+
+    killed = fit(kill_at=2)  # killed half way through the backup of epoch 2
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    resumed = fit(kill_at=0)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resumes at 1" in resumed.stdout and "trained epochs 2" in resumed.stdout
