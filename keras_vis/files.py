@@ -40,9 +40,11 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
 
     ``suffix`` ends the temporary name, for writers that insist on one (``.keras``, ``.npy``).
     A block that writes nothing leaves ``path`` as it is. On any exception (a full disk, a
-    KeyboardInterrupt) the temporary file is removed and ``path`` is untouched.
+    KeyboardInterrupt) the temporary file is removed and ``path`` is untouched. A ``path`` that
+    is a symbolic link is written through to the file it points to, as ``open(path, "w")``
+    would: the link stays, and what it points to gets the new content.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     temporary = target.with_name(
         f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}{_TEMPORARY_MARK}{suffix}"
     )

@@ -111,3 +111,41 @@ def test_a_run_killed_while_writing_its_backup_resumes(tmp_path):
     resumed = fit(kill_at=0)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resumes at 1" in resumed.stdout and "trained epochs 2" in resumed.stdout
+
+
+# ---- 2. the results row and the run's record are one step ----
+
+def _row(run_dir: str, accuracy: float) -> dict:
+    from keras_vis.results.table import RESULTS_COLUMNS
+
+    return {column: "" for column in RESULTS_COLUMNS} | {
+        "experiment": "small", "run_dir": run_dir, "test_accuracy": accuracy}
+
+
+def test_a_rerun_after_a_kill_between_row_and_record_replaces_its_row(tmp_path):
+    from keras_vis.results.table import append_result, read_results
+
+    results, run = tmp_path / "results.csv", RunDir(tmp_path / "runs" / "jax-1")
+    run.path.mkdir(parents=True)
+    append_result(results, _row("other", 0.9))
+    append_result(results, _row(str(run.path), 0.6))  # killed here: no metrics.json yet
+    assert not run.finished
+    run.commit_result(results, _row(str(run.path), 0.7), best_epoch=2)  # the rerun
+    table = read_results(results)
+    assert table["run_dir"].tolist() == ["other", str(run.path)]
+    assert table["test_accuracy"].tolist() == [0.9, 0.7]
+    assert run.finished and run.metrics()["best_epoch"] == 2
+
+
+# ---- 3. a results table that is a symbolic link is written through ----
+
+def test_a_symlinked_results_table_gets_the_row(tmp_path):
+    from keras_vis.results.table import append_result, read_results
+
+    (tmp_path / "shared").mkdir()
+    target, link = tmp_path / "shared" / "results.csv", tmp_path / "results.csv"
+    append_result(target, _row("first", 0.5))
+    link.symlink_to(target)
+    append_result(link, _row("second", 0.6))
+    assert link.is_symlink()
+    assert read_results(target)["run_dir"].tolist() == ["first", "second"]

@@ -20,7 +20,7 @@ import csv
 import io
 import math
 import os
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import filelock
 
@@ -78,12 +78,16 @@ NUMERIC_COLUMNS = INTEGER_COLUMNS + FLOAT_COLUMNS
 LOCK_TIMEOUT_S = 60.0
 
 
-def append_result(path: str | os.PathLike, row: Mapping[str, object]) -> None:
+def append_result(path: str | os.PathLike, row: Mapping[str, object], *,
+                  replace_run: bool = False, then: Callable[[], None] | None = None) -> None:
     """Append ``row`` (a value for exactly each of ``RESULTS_COLUMNS``) to the table at ``path``.
 
-    Creates the file (and its folder) with a header when it does not exist. Raises ``DataError``
-    when the row's columns are wrong or the existing file does not check out; the file is then
-    left byte-for-byte as it was.
+    Creates the file (and its folder) with a header when it does not exist. With
+    ``replace_run``, the row replaces any row of the same ``run_dir``: a run killed after its
+    row was written but before it recorded itself finished runs its test step again, and must
+    not be counted twice. ``then`` runs after the write, still under the table's lock (the
+    run's own record of its row). Raises ``DataError`` when the row's columns are wrong or the
+    existing file does not check out; the file is then left byte-for-byte as it was.
     """
     path = os.fspath(path)
     record = _row_to_record(path, row)
@@ -94,17 +98,27 @@ def append_result(path: str | os.PathLike, row: Mapping[str, object]) -> None:
     try:
         with lock:
             records = _read_records(path) if os.path.exists(path) else []
+            if replace_run:
+                records = [r for r in records if not _same_run(r, record)]
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow(RESULTS_COLUMNS)
             writer.writerows(records)
             writer.writerow(record)
             write_text(path, buffer.getvalue())
+            if then is not None:
+                then()
     except filelock.Timeout as error:
         raise KerasVisError(
             f"{path}: another process has held {path}.lock for {LOCK_TIMEOUT_S:.0f} s; "
             "the row was not written"
         ) from error
+
+
+def _same_run(existing: list[str], new: list[str]) -> bool:
+    """Whether two records are rows of one run folder (an empty ``run_dir`` names none)."""
+    column = RESULTS_COLUMNS.index("run_dir")
+    return bool(new[column]) and existing[column] == new[column]
 
 
 def check_appendable(path: str | os.PathLike) -> None:

@@ -197,10 +197,9 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     metrics.update(evaluate_real_clips(best_model, config.eval.clips, run_dir))
     row = _results_row(config, backend, metrics, model, root, test_root, cache, test_cache,
                        run_dir, command, commit)
-    append_result(results_path, row)
     # The run folder keeps its row (checkpoints.ship reads it), with the one figure the row
     # leaves out; the metrics are not written a second time beside it.
-    run.write_metrics({**row, "best_epoch": metrics["best_epoch"]})
+    run.commit_result(results_path, row, best_epoch=metrics["best_epoch"])
     print(
         f"{config.name} [{backend}] test accuracy {metrics['test_accuracy']:.3f} "
         f"AUC {metrics['test_auc']:.3f} -> {results_path}",

@@ -209,6 +209,16 @@ class RunDir:
         finished."""
         self.write_json(self.METRICS, record)
 
+    def commit_result(self, results_path: str | os.PathLike, row: dict, **extra) -> None:
+        """Add the run's ``row`` to the results table and write its record (the row and
+        ``extra``) as one step: the record is written under the table's lock, right after the
+        row, and a rerun after a kill between the two replaces the row rather than adding a
+        second one (``append_result``)."""
+        from keras_vis.results.table import append_result
+
+        append_result(results_path, row, replace_run=True,
+                      then=lambda: self.write_metrics({**row, **extra}))
+
     def metrics(self) -> dict:
         """The record of a finished run; ``DataError`` when it has none."""
         return self._read_json(self.METRICS)
