@@ -37,11 +37,12 @@ REAL_COLUMNS = (
     "real_balanced_accuracy", "real_auc", "real_within_clip", "real_offset_ok", "real_clips",
 )
 # Where a run trained ("cpu", or a GPU's name): speeds from two devices are not averaged.
-ADDED_COLUMNS = REAL_COLUMNS + ("device",)
+ADDED_COLUMNS = REAL_COLUMNS + ("device", "overrides")
 SPEED_COLUMNS = ("train_time_s", "samples_per_s")
 
 RESULTS_COLUMNS = (
     "experiment",
+    "overrides",  # the --set flags that made the run a variant of it (config_overrides)
     "model",
     "preset",
     "fusion",

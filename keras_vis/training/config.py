@@ -16,6 +16,7 @@ import dataclasses
 import json
 import math
 import re
+import shlex
 import tomllib
 import types
 import typing
@@ -31,6 +32,8 @@ from keras_vis.data.synthetic import STYLES
 from keras_vis.errors import ConfigError
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
+# The shipped recipe's augmentation switches (the default); every other switch starts off.
+RECIPE_AUGMENTATIONS = ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq")
 SCHEDULES = ("constant", "cosine")
 # Keras dtype policies a run trains under (``zoo.build(dtype=...)``): weights stay float32.
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -38,8 +41,8 @@ PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    name: str = "resnet_gru_fusion"
-    preset: str = "tiny"
+    name: str = "motion_lag_fusion"
+    preset: str = "small"
     # Keyword overrides passed to zoo.build, e.g. {fusion = "late"}.
     overrides: dict = dataclasses.field(default_factory=dict)
 
@@ -48,23 +51,23 @@ class ModelConfig:
 class SyntheticConfig:
     """Arguments of ``keras_vis generate``, used when the dataset folder is missing."""
 
-    recordings: int = 40
-    seconds: float = 20.0
+    recordings: int = 160
+    seconds: float = 12.0
     seed: int = 0
-    style: str = "studio"
+    style: str = "v2"
 
 
 @dataclasses.dataclass(frozen=True)
 class DatasetConfig:
     """A dataset folder in the Greatest Hits layout; generated first when ``synthetic`` is set."""
 
-    root: str = "data/synthetic-studio"
+    root: str = "data/synthetic-v2-160"
     synthetic: SyntheticConfig | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    task: str = "sync"
+    task: str = "mixed"
     dataset: DatasetConfig = DatasetConfig(synthetic=SyntheticConfig())
     # When set, the test metrics are measured on this dataset's test split instead: the
     # out-of-distribution check (trained on one generator style, tested on the other).
@@ -73,7 +76,7 @@ class DataConfig:
     test_fraction: float = 0.15
     split_seed: int = 0
     # Real/fake pairs drawn per recording: every epoch for train, once for val and test.
-    train_pairs_per_recording: int = 24
+    train_pairs_per_recording: int = 12
     eval_pairs_per_recording: int = 24
     sync_offset_min_s: float = OFFSET_RANGE_S[0]
     sync_offset_max_s: float = OFFSET_RANGE_S[1]
@@ -85,10 +88,10 @@ class DataConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 10
-    batch_size: int = 32
+    epochs: int = 12
+    batch_size: int = 16
     optimizer: str = "adam"
-    learning_rate: float = 1e-3
+    learning_rate: float = 3e-3
     schedule: str = "cosine"
     weight_decay: float = 0.0
     # Stop when val accuracy has not improved for this many epochs; 0 never stops early.
@@ -101,7 +104,7 @@ class TrainConfig:
     # hardware has it (CPUs with AVX512_BF16 or AMX, recent GPUs). The checkpoint loads in float32.
     precision: str = "float32"
     augment: dict = dataclasses.field(
-        default_factory=lambda: {name: True for name in AUGMENTATIONS}
+        default_factory=lambda: {name: name in RECIPE_AUGMENTATIONS for name in AUGMENTATIONS}
     )
 
 
@@ -132,19 +135,23 @@ class ExperimentConfig:
 
     @classmethod
     def from_toml(cls, path: str | Path, overrides: list[str] = ()) -> "ExperimentConfig":
-        """Load ``experiments/<name>.toml``, apply ``key=value`` overrides, validate."""
+        """Load ``experiments/<name>.toml`` (with the file it ``extends``, if any), apply
+        ``key=value`` overrides, validate.
+
+        The name is the file's stem (or its ``name`` key) whatever the overrides: a run
+        started with ``--set`` stays a run of this experiment, and ``variant_overrides``
+        says what it changed (the results table's ``overrides`` column).
+        """
         path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such config file")
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        raw = _read_extended(path, chain=())
         raw.setdefault("name", path.stem)
         for item in overrides:
             apply_override(raw, item, str(path))
         raw["name"] = overridden_name(raw["name"], overrides)
-        return cls.from_dict(raw, source=str(path))
+        config = cls.from_dict(raw, source=str(path))
+        # Not a field: two runs of one config must resolve alike however it was reached.
+        object.__setattr__(config, "_variant", variant_overrides(overrides))
+        return config
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -153,28 +160,80 @@ class ExperimentConfig:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
+def _read_extended(path: Path, chain: tuple[Path, ...]) -> dict:
+    """The TOML table at ``path`` deep-merged over the file its ``extends`` names (relative to
+    ``path``'s folder, itself possibly extending another), with ``extends`` removed.
+
+    A variant is then its few changed lines: tables merge key by key, any other value (a list
+    too) replaces the base's. ``name`` is never inherited (a variant is its own experiment)."""
+    if not path.is_file():
+        via = f" (extended by {chain[-1]})" if chain else ""
+        raise ConfigError(f"{path}: no such config file{via}")
+    if path.resolve() in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path.resolve()))
+        raise ConfigError(f"{chain[0]}: extends itself in a cycle: {cycle}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    base = raw.pop("extends", None)
+    if base is None:
+        return raw
+    if not isinstance(base, str) or not base:
+        raise ConfigError(f"{path}: extends must be a file name, got {base!r}")
+    inherited = _read_extended(path.parent / base, (*chain, path.resolve()))
+    inherited.pop("name", None)
+    return _deep_merge(inherited, raw)
+
+
+def _deep_merge(base: dict, update: dict) -> dict:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 # Overrides that leave an experiment what it is: its seed, its loader's threads, the clips
-# that score it. Any other override makes another experiment (``overridden_name``).
-SAME_EXPERIMENT = ("train.seed", "train.workers", "eval.clips")
+# that score it. Any other override is a variant, recorded in the results table's
+# ``overrides`` column (``variant_overrides``), so a table never averages the two.
+SAME_EXPERIMENT = ("train.seed", "train.workers", "eval.clips", "name")
 
 
 def overridden_name(name: str, overrides: Sequence[str]) -> str:
-    """The experiment's name with each override that changes it appended, so that a results
-    table never averages a variant with the experiment it was made from; ``name`` itself when
-    an override sets it (``name`` is then that override's value, already applied).
+    """The experiment's name under ``overrides``: ``name`` itself (a ``--set name=...`` is
+    already applied to it). A run with ``--set`` keeps its experiment's name, so ``plot X.toml``
+    and ``compare --filter X`` find it; what it changed is ``variant_overrides``.
 
     >>> overridden_name("lag_small", ["train.seed=1", "model.overrides.grid=32"])
-    'lag_small+model.overrides.grid=32'
+    'lag_small'
+    """
+    return name
+
+
+def variant_overrides(overrides: Sequence[str]) -> str:
+    """The overrides that make a run a variant of its experiment, as its results row records
+    them (``SAME_EXPERIMENT`` left out; space-separated ``key=value``).
+
+    >>> variant_overrides(["train.seed=1", "model.overrides.grid=32", "train.epochs=2"])
+    'model.overrides.grid=32 train.epochs=2'
     """
     changed = []
     for item in overrides:
         key, _, value = item.partition("=")
-        key = key.strip()
-        if key == "name":
-            return name
-        if key not in SAME_EXPERIMENT:
-            changed.append(re.sub(r"[^A-Za-z0-9._,=-]", "_", f"{key}={value.strip()}"))
-    return "+".join([name, *changed])
+        if key.strip() not in SAME_EXPERIMENT:
+            item = f"{key.strip()}={value.strip()}"
+            # Quoted only where a value holds a space, so the column reads as --set flags.
+            changed.append(shlex.quote(item) if any(c.isspace() for c in item) else item)
+    return " ".join(changed)
+
+
+def config_overrides(config: "ExperimentConfig") -> str:
+    """``variant_overrides`` of the ``--set`` flags ``config`` was loaded with (``from_toml``);
+    "" for a config built otherwise."""
+    return getattr(config, "_variant", "")
 
 
 def apply_override(raw: dict, item: str, source: str) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from keras_vis.errors import ConfigError, DataError, KerasVisError
 from keras_vis.files import check_writable
 from keras_vis.results.table import REAL_COLUMNS, append_result, check_appendable
-from keras_vis.training.config import ExperimentConfig
+from keras_vis.training.config import ExperimentConfig, config_overrides
 from keras_vis.training.rundir import RunDir
 
 
@@ -445,6 +445,7 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
     )
     return {
         "experiment": config.name,
+        "overrides": config_overrides(config),
         "model": config.model.name,
         "preset": config.model.preset,
         "fusion": fusion,
