@@ -6,12 +6,13 @@ Example:
 >>> rows = [dict.fromkeys(RESULTS_COLUMNS, "") for _ in range(2)]
 >>> for row, seed, accuracy in zip(rows, (1, 2), (0.90, 0.94)):
 ...     row.update(model="m", backend="jax", task="sync", seed=seed, test_accuracy=accuracy)
->>> print(compare(pandas.DataFrame(rows)).splitlines()[2])
-| sync | m | jax | 2 | **0.920 ± 0.028** | - | - | - | - | - | best |
+>>> print(compare(pandas.DataFrame(rows), by="model,backend,task").splitlines()[2])
+| sync | m | jax | 2 | **0.920 ± 0.028** | - | - | - | - | - | - | - | - | - | best |
 """
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import math
 import os
@@ -26,7 +27,11 @@ from keras_vis.results.table import (
     DEFAULT_GROUPING, NUMERIC_COLUMNS, RESULTS_COLUMNS, read_results,
 )
 
-DEFAULT_BY = DEFAULT_GROUPING
+# Like with like, and a run started with --set (same experiment name, its flags in the
+# ``overrides`` column) never averaged with the experiment it varies.
+DEFAULT_BY = (DEFAULT_GROUPING[0], "overrides", *DEFAULT_GROUPING[1:])
+# The concise table fits a terminal this wide (the experiment column is cut to fit).
+CONCISE_WIDTH = 120
 
 # Summarised per group: (column, heading in markdown, shown with its std).
 SUMMARY = (
@@ -158,22 +163,95 @@ def results_document(
     by: Sequence[str] | str = DEFAULT_BY,
     metric: str = "test_accuracy",
     source: str | os.PathLike = "experiments/results.csv",
+    out: str | os.PathLike | None = None,
 ) -> str:
-    """RESULTS.md's text: a title, where the numbers come from, the command that remakes the
-    page, then the markdown table of :func:`compare`."""
+    """The results page's text (``compare --all --write docs/results.md``): a title, where the
+    numbers come from, the command that remakes the page (naming ``out``, the page itself),
+    then the markdown table of :func:`compare`."""
     table = results if isinstance(results, pandas.DataFrame) else read_results(results)
     keys = _keys(by)
-    command = ["python", "-m", "keras_vis", "compare", "--by", ",".join(keys)]
+    command = ["python", "-m", "keras_vis", "compare", "--all"]
+    if keys != list(DEFAULT_BY):
+        command += ["--by", ",".join(keys)]
     if metric != "test_accuracy":
         command += ["--metric", metric]
     if os.path.normpath(source) != os.path.normpath("experiments/results.csv"):
         command += ["--results", os.fspath(source)]
+    command += ["--write", os.fspath(out)] if out else []
     return (
         "# Results\n\n"
         f"{len(table)} runs from `{os.fspath(source)}`, grouped by {', '.join(keys)}; the best "
         f"{metric} per task is in bold. Made by `{shlex.join(command)}`: rerun it rather than "
         "editing this page.\n\n" + compare(table, keys, metric, "markdown")
     )
+
+
+def select(table: pandas.DataFrame, pattern: str) -> pandas.DataFrame:
+    """The runs whose experiment or model matches ``pattern``: a glob when it holds ``*``, ``?``
+    or ``[``, else a substring (``motion_lag`` finds every motion_lag_fusion run).
+    Raises ``KerasVisError`` naming the experiments there are when nothing matches."""
+    names = table["experiment"].astype(str)
+    models = table["model"].astype(str)
+    if any(char in pattern for char in "*?["):
+        hit = names.map(lambda n: fnmatch.fnmatchcase(n, pattern)) | models.map(
+            lambda n: fnmatch.fnmatchcase(n, pattern))
+    else:
+        hit = names.str.contains(pattern, regex=False) | models.str.contains(pattern, regex=False)
+    if not hit.any():
+        known = sorted(set(names))
+        shown = ", ".join(known[:8]) + (f" and {len(known) - 8} more" if len(known) > 8 else "")
+        raise KerasVisError(
+            f"no runs match {pattern!r} (a substring, or a glob with * ? [], of an experiment "
+            f"or model name); experiments: {shown}"
+        )
+    return table[hit]
+
+
+def concise(
+    results: pandas.DataFrame | str | os.PathLike,
+    metric: str = "test_accuracy",
+    width: int = CONCISE_WIDTH,
+) -> str:
+    """The table ``compare`` prints by default: for each task and model, the best group of
+    runs by ``metric`` (a group is an experiment with its overrides on one backend and device,
+    as in :func:`compare`), with its real-clip figures, in at most ``width`` columns.
+
+    Every other group is one ``--all`` away: this is where a reader starts, not the record."""
+    table = results if isinstance(results, pandas.DataFrame) else read_results(results)
+    keys = [*DEFAULT_BY, "model"]
+    summary = summarize(table, keys, metric)
+    score = summary[f"{metric}_mean"]
+    summary = summary.assign(_score=-score if metric in LOWER_IS_BETTER else score)
+    best = (summary.sort_values("_score", ascending=False, na_position="last", kind="stable")
+            .groupby(["task", "model"], sort=False).head(1)
+            .sort_values(["task", "model"], kind="stable"))
+    headings = ["task", "model", "experiment", "runs", "test acc", "real acc", "real AUC"]
+    rows = []
+    for _, row in best.iterrows():
+        name = row["experiment"] + (f" +{row['overrides']}" if row["overrides"] else "")
+        rows.append([row["task"] or "-", row["model"] or "-", name, str(row["runs"]),
+                     _mean_std(row["test_accuracy_mean"], row["test_accuracy_std"]),
+                     _mean_std(row["real_balanced_accuracy_mean"], math.nan),
+                     _mean_std(row["real_auc_mean"], math.nan)])
+    return _aligned(headings, rows, width, squeeze=headings.index("experiment"))
+
+
+def last_runs(results: pandas.DataFrame | str | os.PathLike, count: int,
+              width: int = CONCISE_WIDTH) -> str:
+    """The last ``count`` runs appended to the table, oldest first, one line each: when, what
+    (experiment and overrides), where, and its figures; a run just finished is the last line."""
+    table = results if isinstance(results, pandas.DataFrame) else read_results(results)
+    if count < 1:
+        raise KerasVisError(f"--last {count}: give a number of runs, at least 1")
+    headings = ["date", "experiment", "backend", "seed", "test acc", "real acc", "real AUC"]
+    rows = []
+    for _, row in table.tail(count).iterrows():
+        overrides = row.get("overrides", "")
+        name = row["experiment"] + (f" +{overrides}" if overrides else "")
+        rows.append([str(row["date"])[:16].replace("T", " ") or "-", name, row["backend"] or "-",
+                     _integer(row["seed"]), _number(row["test_accuracy"]),
+                     _number(row["real_balanced_accuracy"]), _number(row["real_auc"])])
+    return _aligned(headings, rows, width, squeeze=headings.index("experiment"))
 
 
 def write_results_md(text: str, path: str | os.PathLike = "experiments/RESULTS.md") -> None:
@@ -240,6 +318,31 @@ def _to_markdown(summary: pandas.DataFrame, keys: list[str], metric: str) -> str
         cells.append("best" if row["best"] else "")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _aligned(headings: list[str], rows: list[list[str]], width: int, squeeze: int) -> str:
+    """A padded markdown table of at most ``width`` columns: column ``squeeze`` (the long
+    names) is cut, with an ellipsis, to what the others leave."""
+    widths = [max(len(cell) for cell in column) for column in zip(headings, *rows)]
+    spare = width - (sum(widths) + 3 * len(widths) + 1)
+    if spare < 0:
+        widths[squeeze] = max(len(headings[squeeze]), widths[squeeze] + spare)
+
+    def line(cells: list[str]) -> str:
+        cut = [cell if len(cell) <= size else cell[: size - 1] + "…"
+               for cell, size in zip(cells, widths)]
+        return "| " + " | ".join(c.ljust(size) for c, size in zip(cut, widths)) + " |"
+
+    rule = "|" + "|".join("-" * (size + 2) for size in widths) + "|"
+    return "\n".join([line(headings), rule, *(line(row) for row in rows)]) + "\n"
+
+
+def _number(value: object) -> str:
+    return "-" if pandas.isna(value) else f"{float(value):.3f}"
+
+
+def _integer(value: object) -> str:
+    return "-" if pandas.isna(value) else str(int(value))
 
 
 def _mean_std(mean: float, std: float) -> str:

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from keras_vis.commands import compare, plot
-from keras_vis.errors import DataError
+from keras_vis.errors import DataError, KerasVisError
 from keras_vis.results.table import RESULTS_COLUMNS, append_result
 
 
@@ -17,10 +17,11 @@ def parse(*argv):
     return parser.parse_args(argv)
 
 
-def add_run(path, backend, seed, accuracy):
+def add_run(path, backend, seed, accuracy, **values):
     row = dict.fromkeys(RESULTS_COLUMNS, "")
     row.update(experiment="sync_tiny", model="resnet_gru_fusion", task="sync", backend=backend,
                seed=seed, test_accuracy=accuracy, test_auc=accuracy)
+    row.update(values)
     append_result(path, row)
 
 
@@ -38,21 +39,68 @@ def project(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_compare_prints_and_writes_results_md(project, capsys):
-    args = parse("compare", "--by", "model,backend,task")
+def test_compare_writes_nothing_unless_asked(project, capsys):
+    args = parse("compare", "--all", "--by", "model,backend,task")
     assert args.func(args) == 0
     printed = capsys.readouterr().out
     assert "| sync | resnet_gru_fusion | jax | 2 | **0.930 ± 0.042** |" in printed
-    written = (project / "experiments" / "RESULTS.md").read_text(encoding="utf-8")
+    assert not (project / "experiments" / "RESULTS.md").exists()
+
+    args = parse("compare", "--all", "--by", "model,backend,task", "--write", "docs/results.md")
+    assert args.func(args) == 0
+    printed = capsys.readouterr().out
+    written = (project / "docs" / "results.md").read_text(encoding="utf-8")
     assert written.startswith("# Results") and printed in written
-    assert "python -m keras_vis compare --by model,backend,task" in written
+    assert ("python -m keras_vis compare --all --by model,backend,task --write docs/results.md"
+            in written)
 
 
-def test_compare_csv_without_writing(project, capsys):
-    args = parse("compare", "--format", "csv", "--by", "backend", "--no-write")
+def test_compare_csv(project, capsys):
+    args = parse("compare", "--all", "--format", "csv", "--by", "backend")
     assert args.func(args) == 0
     assert capsys.readouterr().out.splitlines()[0].startswith("backend,runs,test_accuracy_mean")
-    assert not (project / "experiments" / "RESULTS.md").exists()
+
+
+def test_compare_by_default_shows_the_best_per_model_and_the_last_run(project, capsys):
+    results = project / "experiments" / "results.csv"
+    add_run(results, "jax", 3, 0.5, experiment="sync_tiny", overrides="train.epochs=1")
+    args = parse("compare")
+    assert args.func(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("|")[1:4] == [" task ", " model             ", " experiment "]
+    # One row per task and model: the jax seeds' mean, not the torch run or the variant.
+    assert len([line for line in lines[2:] if line.startswith("| sync ")]) == 1
+    assert "| sync | resnet_gru_fusion | sync_tiny  | 2    | 0.930 ± 0.042 |" in lines[2]
+    # The variant is a group of its own, and the last run is shown: a run just made is found.
+    assert lines[-2].startswith("| ") and "sync_tiny +train.epochs=1 | jax" in lines[-2]
+    assert all(len(line) <= 120 for line in lines)
+
+
+def test_compare_filters_and_shows_the_last_runs(project, capsys):
+    results = project / "experiments" / "results.csv"
+    add_run(results, "jax", 1, 0.7, experiment="motion_lag_fusion_mixed_small",
+            model="motion_lag_fusion")
+    for pattern in ("motion_lag", "motion_*", "*_small"):
+        args = parse("compare", "--filter", pattern, "--last", "5")
+        assert args.func(args) == 0
+        rows = capsys.readouterr().out.splitlines()[2:]
+        assert len(rows) == 1 and "motion_lag_fusion_mixed_small" in rows[0]
+    args = parse("compare", "--pattern", "nothing")
+    with pytest.raises(KerasVisError, match="no runs match 'nothing'.*sync_tiny"):
+        args.func(args)
+    args = parse("compare", "--last", "2")
+    assert args.func(args) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 4
+
+
+def test_compare_reads_the_users_own_table(project, capsys, monkeypatch):
+    mine = project / "mine.csv"
+    add_run(mine, "torch", 9, 0.42, experiment="my_experiment")
+    monkeypatch.setenv("KERAS_VIS_RESULTS", str(mine))
+    args = parse("compare", "--last", "5")
+    assert args.func(args) == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert len(rows) == 1 and "my_experiment" in rows[0] and "0.420" in rows[0]
 
 
 def test_compare_missing_or_empty_results_is_clear(tmp_path, monkeypatch):
