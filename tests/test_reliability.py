@@ -149,3 +149,73 @@ def test_a_symlinked_results_table_gets_the_row(tmp_path):
     append_result(link, _row("second", 0.6))
     assert link.is_symlink()
     assert read_results(target)["run_dir"].tolist() == ["first", "second"]
+
+
+# ---- 4. non-finite data and weights stop at the door ----
+
+def _recording_with_nan_audio(root: Path, rec_id: str = "nan") -> Path:
+    import soundfile
+
+    from tests.media import write_video
+
+    root.mkdir(parents=True, exist_ok=True)
+    write_video(root / f"{rec_id}_mic.mp4", seconds=1.0, fps=10, size=(32, 32), audio=False)
+    wave = np.zeros((16000, 2), "float32")
+    wave[8000, 1] = np.nan
+    soundfile.write(root / f"{rec_id}_mic.wav", wave, 16000, subtype="FLOAT")
+    (root / f"{rec_id}_times.txt").write_text("0.5 wood hit static\n")
+    return root / f"{rec_id}_mic.wav"
+
+
+def test_a_nan_sample_in_a_float_wav_is_refused_by_scan_and_read(tmp_path):
+    from keras_vis.data.media import read_audio
+    from keras_vis.data.scan import scan
+
+    wav = _recording_with_nan_audio(tmp_path / "data")
+    report = scan(tmp_path / "data")
+    assert report.recordings == []
+    assert [s["id"] for s in report.skipped] == ["nan"]
+    assert "1 audio sample(s) are NaN/inf (the first at 0.500 s)" in \
+        report.skipped[0]["reason"]
+    # What prepare, predict and check-sync read through refuses it too, naming the file.
+    with pytest.raises(DataError, match=f"{wav}: 1 audio sample"):
+        read_audio(wav, 16000)
+
+
+def test_a_nan_confidence_is_never_flagged():
+    from keras_vis.data.sync import sync_status
+
+    assert sync_status(0.8, float("nan")) == "uncertain"
+    assert sync_status(float("nan"), 0.9) == "uncertain"
+    assert sync_status(0.8, 0.9) == "out of sync"
+
+
+def _poisoned_model():
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, name="head")])
+    kernel = np.ones((3, 1), "float32")
+    kernel[1, 0] = np.nan
+    model.get_layer("head").kernel.assign(kernel)
+    return model
+
+
+def test_training_stops_when_a_weight_goes_nan_though_the_loss_looks_fine():
+    from keras_vis.training.callbacks import StopOnNaN, TrainingDiverged
+
+    callback = StopOnNaN("runs/x")
+    callback.set_model(_poisoned_model())
+    with pytest.raises(TrainingDiverged, match="runs/x: the weight .*head/kernel became NaN"):
+        callback.on_epoch_end(0, {"loss": 0.6931, "val_loss": 0.6931})
+
+
+def test_a_model_with_nan_weights_is_refused_by_predict_and_evaluate(tmp_path):
+    from keras_vis.inference.predict import load_model
+
+    model = _poisoned_model()
+    with pytest.raises(KerasVisError, match="head/kernel holds NaN or infinite values"):
+        load_model(model)
+    path = tmp_path / "poisoned.keras"
+    model.save(path)
+    with pytest.raises(KerasVisError, match=f"{path}: the weight .*head/kernel holds NaN"):
+        load_model(path)

@@ -37,12 +37,19 @@ class VideoInfo:
 
 @dataclasses.dataclass(frozen=True)
 class AudioInfo:
-    """What an audio header says: rate, channels, samples per channel and length."""
+    """What an audio header says: rate, channels, samples per channel, length and sample
+    format (libsndfile's subtype: ``PCM_16``, ``FLOAT``, ...)."""
 
     sample_rate: int
     channels: int
     samples: int
     duration: float
+    subtype: str = ""
+
+    @property
+    def floating(self) -> bool:
+        """Whether samples are floats, which (unlike integers) can be NaN or infinite."""
+        return self.subtype in ("FLOAT", "DOUBLE")
 
 
 def _open_container(path: Path):
@@ -155,7 +162,35 @@ def probe_audio(path: str | Path) -> AudioInfo:
     return AudioInfo(
         sample_rate=int(info.samplerate), channels=int(info.channels),
         samples=int(info.frames), duration=info.frames / info.samplerate,
+        subtype=str(info.subtype or ""),
     )
+
+
+def check_finite_audio(path: str | Path, block: int = 1 << 18) -> None:
+    """Raise ``DataError`` naming ``path`` when its samples hold NaN or infinity; read in
+    blocks, so a long file costs one pass and little memory. One NaN sample silences a log-mel
+    spectrogram's whole window and trains a model whose loss looks fine (issue 39)."""
+    import soundfile
+
+    path = Path(path)
+    try:
+        with soundfile.SoundFile(str(path)) as handle:
+            rate, start = handle.samplerate, 0
+            for chunk in handle.blocks(blocksize=block, dtype="float64", always_2d=True):
+                _refuse_non_finite(path, chunk, rate, start)
+                start += len(chunk)
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
+        raise DataError(f"{path}: cannot read as audio ({error})") from None
+
+
+def _refuse_non_finite(path: Path, audio: np.ndarray, rate: int, offset: int = 0) -> None:
+    bad = ~np.isfinite(audio).all(axis=1)
+    if bad.any():
+        first = (offset + int(bad.argmax())) / rate
+        raise DataError(
+            f"{path}: {int(bad.sum())} audio sample(s) are NaN/inf (the first at "
+            f"{first:.3f} s); fix or drop the recording"
+        )
 
 
 def _upright(frame, reformatter) -> np.ndarray:
@@ -354,6 +389,7 @@ def read_audio(path: str | Path, sample_rate: int, channels: int = 2) -> np.ndar
     audio, rate = _read_samples(path)
     if audio.shape[0] == 0:
         raise DataError(f"{path}: audio has no samples")
+    _refuse_non_finite(path, audio, rate)
     if channels == 1:
         audio = audio.mean(axis=1, keepdims=True)
     elif audio.shape[1] == 1:

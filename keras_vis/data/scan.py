@@ -1,7 +1,8 @@
 """Find the usable recordings of a Greatest Hits folder, and say why the others are not.
 
 A recording is the three files ``<id>_mic.mp4``, ``<id>_mic.wav`` and ``<id>_times.txt``.
-Only headers are probed (and one video frame decoded), so scanning is fast. Every file in
+Only headers are probed (and one video frame decoded), so scanning is fast; a float wav is
+read through once as well, as its samples may be NaN or infinite. Every file in
 the folder ends up somewhere: in a recording, in ``skipped`` with its reason, or among the
 known extras of the layout (``train.txt``, ``test.txt``, the ``_denoised`` files).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from keras_vis.data.media import probe_audio, probe_video
+from keras_vis.data.media import check_finite_audio, probe_audio, probe_video
 from keras_vis.data.recording import Event, Recording
 from keras_vis.errors import DataError
 
@@ -132,6 +133,8 @@ def _probe(rec_id: str, files: dict[str, Path], tolerance_s: float) -> Recording
         events, notes = read_times(files["_times.txt"])
         video = probe_video(files["_mic.mp4"])
         audio = probe_audio(files["_mic.wav"])
+        if audio.floating:
+            check_finite_audio(files["_mic.wav"])
     except DataError as error:
         return {"id": rec_id, "reason": str(error).replace(str(files["_mic.mp4"].parent) + "/", "")}
     gap = abs(video.duration - audio.duration)

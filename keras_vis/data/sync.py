@@ -21,6 +21,7 @@ clearly enough, so check-sync says "uncertain" there instead of a wrong offset.
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
@@ -129,7 +130,8 @@ def estimate_recording(recording: Recording, max_offset_s: float = 2.0) -> tuple
 def sync_status(offset_s: float, confidence: float,
                 tolerance_s: float = DEFAULT_TOLERANCE_S) -> str:
     """One of ``STATUSES`` for an estimate (see ``SyncEstimate``)."""
-    if confidence < MIN_CONFIDENCE:
+    # ``not >=``: a nan confidence (or offset) is no evidence, never a flag.
+    if not confidence >= MIN_CONFIDENCE or not math.isfinite(offset_s):
         return "uncertain"
     return "out of sync" if abs(offset_s) > tolerance_s else "in sync"
 

@@ -138,7 +138,8 @@ def load_model(model=None):
     from keras_vis.training.rundir import RunDir
 
     if isinstance(model, keras.Model):
-        return model, f"keras.Model:{model.name}"
+        name = f"keras.Model:{model.name}"
+        return refuse_broken_weights(model, name), name
     if model is None or str(model) == DEFAULT_MODEL_NAME:
         path = default_checkpoint()
         if not path.is_file():
@@ -197,11 +198,24 @@ def _load_checkpoint(path: str, mtime_ns: int):
 
     try:
         # compile=False: scoring needs no optimizer or loss, and skips restoring them.
-        return zoo.model.load(path, compile=False)
+        model = zoo.model.load(path, compile=False)
     except Exception as error:
         # Keras raises many kinds for a file it cannot read (zip, json, h5, unknown layer):
         # every one of them is a problem with the user's file, named as such.
         raise KerasVisError(f"cannot load model {path}: {error}") from error
+    return refuse_broken_weights(model, path)
+
+
+def refuse_broken_weights(model, label: str):
+    """``model``, or ``KerasVisError`` naming ``label`` when a weight holds NaN or infinity:
+    such a model scores p_real=nan (or 0.5 everywhere), which is no answer."""
+    from keras_vis.training.callbacks import non_finite_weight
+
+    broken = non_finite_weight(model)
+    if broken:
+        raise KerasVisError(f"{label}: the weight {broken} holds NaN or infinite values (its "
+                            f"training diverged); this model cannot score anything")
+    return model
 
 
 @dataclasses.dataclass

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from keras_vis import files
 from keras_vis.errors import DataError, KerasVisError
@@ -124,7 +125,9 @@ class TrainingDiverged(KerasVisError):
 
 
 class StopOnNaN(keras.callbacks.Callback):
-    """Stops training with ``TrainingDiverged`` when an epoch's loss is nan or infinite.
+    """Stops training with ``TrainingDiverged`` when an epoch's loss is nan or infinite, or
+    when any weight is (a NaN input can poison the weights while the loss reads a calm 0.6931,
+    ln 2, when the model's output is clipped or masked: the weights are checked as well).
 
     ``keras.callbacks.TerminateOnNaN`` only sets ``stop_training``: the epoch still ends, so the
     backup and the best checkpoint may save the broken weights, and the run goes on to test and
@@ -151,3 +154,20 @@ class StopOnNaN(keras.callbacks.Callback):
                     f"{value} in epoch {epoch + 1}; training stopped and no results row was "
                     f"written (the run folder keeps the last finished epoch). {self.hint}".rstrip()
                 )
+        broken = non_finite_weight(self.model)
+        if broken:
+            raise TrainingDiverged(
+                f"{self.where}: the weight {broken} became NaN or infinite in epoch {epoch + 1} "
+                f"(the loss read {(logs or {}).get('loss')}); training stopped and no results "
+                f"row was written (the run folder keeps the last finished epoch). Check the "
+                f"data for NaN samples (scan reports them). {self.hint}".rstrip()
+            )
+
+
+def non_finite_weight(model: keras.Model) -> str | None:
+    """The path of the first weight of ``model`` holding NaN or infinity, or None."""
+    for variable in model.weights:
+        values = keras.ops.convert_to_numpy(variable.value)
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            return variable.path
+    return None
