@@ -7,7 +7,6 @@ import argparse
 import os
 import sys
 
-DEFAULT_RESULTS = os.path.join("experiments", "results.csv")
 
 
 def register(subparsers, parents) -> None:
@@ -27,7 +26,8 @@ def register(subparsers, parents) -> None:
         "--out", default=os.path.join("runs", "plots"), help="PNG folder (default: runs/plots)"
     )
     p.add_argument(
-        "--results", default=None, help=f"results table for the bars (default: {DEFAULT_RESULTS})"
+        "--results", default=None,
+        help="results table for the bars (default: $KERAS_VIS_RESULTS, else experiments/results.csv)"
     )
     p.add_argument("--runs", default="runs", help="folder of the run folders (default: runs)")
     p.set_defaults(func=main)
@@ -57,7 +57,9 @@ def main(args: argparse.Namespace) -> int:
         if resolved.experiment not in experiments:
             experiments.append(resolved.experiment)
 
-    results = args.results or DEFAULT_RESULTS
+    from keras_vis.commands.compare import default_results
+
+    results = args.results or default_results()
     if experiments and not os.path.exists(results):
         if args.results:
             raise DataError(f"{results}: no such results table")
