@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import uuid
 from pathlib import Path
@@ -85,6 +86,27 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
+# A name the project turns into a folder or file name (an experiment's): one path component.
+SAFE_NAME = re.compile(r"[A-Za-z0-9._+=-]+")
+
+
+def is_safe_name(name: object) -> bool:
+    """Whether ``name`` is one harmless path component: letters, digits and ``-_.+=``, not
+    ``.`` or ``..``. Anything else (a slash, ``..``, an absolute path) could point outside."""
+    return isinstance(name, str) and bool(SAFE_NAME.fullmatch(name)) and name not in (".", "..")
+
+
+def inside(folder: str | os.PathLike, *parts: str) -> Path:
+    """``folder/parts...``; ``DataError`` when that resolves outside ``folder`` (a ``..``, an
+    absolute part, a symbolic link that leads out): every file the project writes lies in the
+    folder it was told."""
+    path = Path(folder).joinpath(*parts)
+    base = os.path.realpath(folder)
+    if os.path.commonpath([base, os.path.realpath(path)]) != base:
+        raise DataError(f"{path}: lies outside {folder}; refusing to write there")
+    return path
+
+
 def remove_temporaries(folder: str | os.PathLike) -> None:
     """Remove the temporary files that killed writers left in ``folder``. Only for a folder no
     live writer uses (held under a lock)."""
@@ -108,7 +130,8 @@ def _sync_folder(folder: str) -> None:
 
 def check_writable(path: str | os.PathLike, what: str = "file") -> None:
     """Raise ``DataError`` naming ``path`` when it, or the folder it is (or would be) written
-    in, is read-only.
+    in, is read-only, or when a file stands where a folder must be (``what`` naming a
+    folder, or a file in the middle of the path).
 
     Judged by the mode bits, not only ``os.access``: root may write anything, but a file or
     folder made read-only (``chmod a-w``) means "do not change this", and root must honour that
@@ -119,6 +142,10 @@ def check_writable(path: str | os.PathLike, what: str = "file") -> None:
     probe = path
     while not os.path.exists(probe) and os.path.dirname(probe) != probe:
         probe = os.path.dirname(probe)
+    if probe != path and not os.path.isdir(probe):
+        raise DataError(f"{path}: the {what} cannot be made: {probe} is a file, not a folder")
+    if probe == path and "folder" in what and not os.path.isdir(path):
+        raise DataError(f"{path}: the {what} is a file, not a folder; choose another path")
     to_check = [probe]
     if probe == path and not os.path.isdir(path):
         to_check.append(os.path.dirname(path))

@@ -219,3 +219,92 @@ def test_a_model_with_nan_weights_is_refused_by_predict_and_evaluate(tmp_path):
     model.save(path)
     with pytest.raises(KerasVisError, match=f"{path}: the weight .*head/kernel holds NaN"):
         load_model(path)
+
+
+# ---- 5, 6, 10. every config value checked at load, naming the key ----
+
+def test_an_empty_experiment_says_what_a_minimal_one_holds(tmp_path):
+    from keras_vis.training.config import ExperimentConfig
+
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    with pytest.raises(ConfigError, match=r"empty.toml: the experiment is empty; a minimal one "
+                                          r"names its model and its data: \[model\] name"):
+        ExperimentConfig.from_toml(empty)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("train.weight_decay", -5, "train.weight_decay: must be a finite number >= 0, got -5"),
+    ("train.early_stopping_patience", -3, "train.early_stopping_patience: must be >= 0"),
+    ("data.sync_tolerance_s", -0.1, "data.sync_tolerance_s: must be >= 0"),
+    ("model.overrides.grid", 0, "model.overrides.grid: every count in it must be at least 1"),
+    ("model.overrides.dropout", 1.5, "model.overrides.dropout: must be a number in [0, 1)"),
+    ("model.overrides.video_widths", [16, 0], "model.overrides.video_widths: every count"),
+])
+def test_values_out_of_range_are_refused_at_load(tmp_path, key, value, message):
+    from keras_vis.training.config import ExperimentConfig
+
+    raw: dict = {"model": {"name": "motion_lag_fusion", "preset": "tiny"}}
+    node = raw
+    *parents, last = key.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+    with pytest.raises(ConfigError) as error:
+        ExperimentConfig.from_dict(raw, source="probe.toml")
+    assert f"probe.toml: {message}" in str(error.value)
+
+
+# ---- 8. names are names: nothing is written outside the folder it was told ----
+
+@pytest.mark.parametrize("name", ["../../x", "/tmp/anywhere", "..", "a/b", "with space"])
+def test_an_experiment_name_is_one_safe_path_component(name):
+    from keras_vis.training.config import ExperimentConfig
+
+    with pytest.raises(ConfigError, match="name: .* is not a safe experiment name"):
+        ExperimentConfig.from_dict({"name": name, "model": {"name": "motion_lag_fusion"}})
+    with pytest.raises(DataError, match="not a safe experiment name"):
+        RunDir.resume_or_create("runs", name, "jax", {})
+
+
+def test_the_default_names_of_overridden_runs_pass(tmp_path):
+    from keras_vis.training.config import ExperimentConfig
+
+    config = tmp_path / "lag_small.toml"
+    config.write_text('[model]\nname = "motion_lag_fusion"\npreset = "tiny"\n')
+    loaded = ExperimentConfig.from_toml(config, ["model.overrides.grid=4", "train.seed=1"])
+    assert loaded.name.startswith("lag_small")
+
+
+def test_run_with_a_traversal_name_writes_nothing_outside_its_runs_folder(tmp_path):
+    config = tmp_path / "work" / "probe.toml"
+    config.parent.mkdir()
+    config.write_text('[model]\nname = "onset_sync_baseline"\npreset = "tiny"\n')
+    done = cli("run", str(config), "--set", 'name="../../escaped"', "--runs-dir",
+               str(tmp_path / "work" / "runs"), "--results", str(tmp_path / "work" / "r.csv"))
+    assert_clean_error(done, "is not a safe experiment name")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["probe.toml", "work"]
+
+
+def test_plot_never_names_its_png_after_a_tampered_config(tmp_path):
+    run = tmp_path / "runs" / "small" / "jax-20250101-120000"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"name": "../../../escaped"}))
+    (run / "history.csv").write_text(HISTORY + "0,0.5,0.7,0.6,0.7\n1,0.6,0.6,0.7,0.6\n")
+    # No results table: the bars are refused (exit 2), the curves drawn all the same.
+    done = cli("plot", str(run), "--out", str(tmp_path / "plots"),
+               "--results", str(tmp_path / "none.csv"))
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert [p.name for p in (tmp_path / "plots").iterdir()] == [
+        "curves-small-jax-20250101-120000.png"]
+    assert not list(tmp_path.parent.rglob("escaped*"))
+
+
+def test_a_runs_folder_that_is_a_file_is_one_clear_error(tmp_path):
+    from keras_vis.files import check_writable
+
+    (tmp_path / "runs").write_text("not a folder")
+    with pytest.raises(DataError, match="runs: the runs folder is a file, not a folder"):
+        check_writable(tmp_path / "runs", "runs folder")
+    with pytest.raises(DataError, match=r"runs is a file, not a folder"):
+        check_writable(tmp_path / "runs" / "sub", "runs folder")

@@ -129,6 +129,8 @@ class ExperimentConfig:
     @classmethod
     def from_dict(cls, raw: dict, source: str = "<config>") -> "ExperimentConfig":
         """Build and validate a config from nested dicts; ``source`` names it in errors."""
+        if not set(raw) - {"name", "description"}:
+            _refuse_empty(source)
         config = _build(cls, raw, source, prefix="")
         _check_values(config, source)
         return config
@@ -344,6 +346,7 @@ def _check_values(config: ExperimentConfig, source: str) -> None:
         raise ConfigError(f"{source}: {key}: {message}")
 
     data, train = config.data, config.train
+    _check_name(config.name, source)
     if data.task not in TASKS:
         fail("data.task", f"unknown task {data.task!r} (known: {', '.join(TASKS)})")
     for key, dataset in (("data.dataset", data.dataset), ("data.test_dataset", data.test_dataset)):
@@ -371,6 +374,7 @@ def _check_values(config: ExperimentConfig, source: str) -> None:
         fail("train.learning_rate", f"must be a positive finite number, got {train.learning_rate}")
     if not 0 <= train.lag_loss < math.inf:
         fail("train.lag_loss", f"must be a finite number >= 0, got {train.lag_loss}")
+    _check_ranges(config, fail)
     if not 0 < data.val_fraction < 1 or not 0 < data.test_fraction < 1:
         fail("data.val_fraction/test_fraction", "must lie between 0 and 1")
     if not 0 < data.sync_offset_min_s < data.sync_offset_max_s:
@@ -424,3 +428,76 @@ def _check_overrides(model: ModelConfig, source: str) -> None:
             f"{source}: model.overrides.fusion: unknown fusion {fusion!r} "
             f"(known: {', '.join(FUSIONS)})"
         )
+    for option, value in model.overrides.items():
+        problem = _override_problem(option, value)
+        if problem:
+            raise ConfigError(f"{source}: model.overrides.{option}: {problem}, got {value!r}")
+
+
+# Builder options that count things (units, channels, cells, kernel sizes): each integer in
+# them, alone or in a list, is at least 1. A 0 divides by zero or builds an empty layer.
+_COUNT_OPTIONS = ("grid", "widths", "video_widths", "audio_width", "num_mel_bins", "projection",
+                  "gru_units", "head_units", "temporal_width", "temporal_stages", "dilations",
+                  "stem_kernel", "tolerance_frames")
+
+
+def _check_name(name: str, source: str) -> None:
+    """``name`` must be one safe path component: it names the run folder's parent, and a
+    ``..``, a slash or an absolute path would write the runs anywhere."""
+    from keras_vis.files import is_safe_name
+
+    if not is_safe_name(name):
+        raise ConfigError(
+            f"{source}: name: {name!r} is not a safe experiment name (letters, digits and "
+            f"- _ . + = only, not '.' or '..'): it names the folder runs/<name>/"
+        )
+
+
+def _refuse_empty(source: str) -> None:
+    """An empty config would train every default (40 generated recordings, 10 epochs): more
+    likely a wrong or blank file than a wish."""
+    raise ConfigError(
+        f"{source}: the experiment is empty; a minimal one names its model and its data: "
+        f'[model] name = "motion_lag_fusion", preset = "tiny"; [data.dataset] root = '
+        f'"data/synthetic-studio" (with a [data.dataset.synthetic] table to generate it); '
+        f"see experiments/*.toml"
+    )
+
+
+def _check_ranges(config: ExperimentConfig, fail) -> None:
+    """Numbers that type-check but mean nothing: a negative decay or patience, an empty
+    synthetic dataset, a negative tolerance."""
+    data, train = config.data, config.train
+    if not 0 <= train.weight_decay < math.inf:
+        fail("train.weight_decay", f"must be a finite number >= 0, got {train.weight_decay}")
+    if train.early_stopping_patience < 0:
+        fail("train.early_stopping_patience",
+             f"must be >= 0 (0 never stops early), got {train.early_stopping_patience}")
+    if data.sync_tolerance_s < 0:
+        fail("data.sync_tolerance_s", f"must be >= 0, got {data.sync_tolerance_s}")
+    for key, dataset in (("data.dataset", data.dataset), ("data.test_dataset", data.test_dataset)):
+        synthetic = dataset.synthetic if dataset else None
+        if synthetic is None:
+            continue
+        if synthetic.recordings < 1:
+            fail(f"{key}.synthetic.recordings", f"must be at least 1, got {synthetic.recordings}")
+        if not 0 < synthetic.seconds < math.inf:
+            fail(f"{key}.synthetic.seconds", f"must be a positive number, got {synthetic.seconds}")
+
+
+def _override_problem(option: str, value) -> str | None:
+    """What is wrong with a builder option's value, for the options whose range is known."""
+    def numbers(item):
+        return list(item) if isinstance(item, (list, tuple)) else [item]
+
+    if option == "dropout":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+            return "must be a number in [0, 1)"
+    elif option == "max_lag_s":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            return "must be a positive number of seconds"
+    elif option in _COUNT_OPTIONS:
+        counts = [n for n in numbers(value) if isinstance(n, int) and not isinstance(n, bool)]
+        if any(n < 1 for n in counts):
+            return "every count in it must be at least 1"
+    return None

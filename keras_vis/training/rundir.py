@@ -42,6 +42,8 @@ class RunDir:
     CONFIG = "config.json"
     HISTORY = "history.csv"
     BEST = "best.keras"
+    # The best checkpoint with p_real calibrated on held-out footage (``train.calibrate``).
+    CALIBRATED = "calibrated.keras"
     BACKUP = "backup"
     TRAINED = "trained.json"
     METRICS = "metrics.json"
@@ -65,6 +67,12 @@ class RunDir:
         return self.path / self.BEST
 
     @property
+    def model_path(self) -> Path:
+        """What the run made: the calibrated checkpoint where there is one, else the best."""
+        calibrated = self.path / self.CALIBRATED
+        return calibrated if calibrated.is_file() else self.best_path
+
+    @property
     def backup_path(self) -> Path:
         return self.path / self.BACKUP
 
@@ -75,7 +83,10 @@ class RunDir:
                          resolved: dict) -> "RunDir":
         """The unfinished run of exactly ``resolved`` (the config with its backend) under
         ``runs_dir/experiment``, else a new timestamped folder holding ``config.json``."""
-        experiment_dir = Path(runs_dir) / experiment
+        if not files.is_safe_name(experiment):
+            raise DataError(f"{experiment!r}: not a safe experiment name (letters, digits and "
+                            f"- _ . + = only): the run folder would not lie in {runs_dir}")
+        experiment_dir = files.inside(runs_dir, experiment)
         if experiment_dir.is_dir():
             for candidate in sorted(experiment_dir.glob(f"{backend}-*"), reverse=True):
                 run = cls(candidate)
@@ -103,12 +114,14 @@ class RunDir:
 
     @property
     def experiment(self) -> str:
-        """config.json's ``name`` when it has one, else the parent folder's name."""
+        """config.json's ``name`` when it is a safe name, else the parent folder's name."""
         try:
             name = json.loads((self.path / self.CONFIG).read_text(encoding="utf-8")).get("name")
         except (OSError, ValueError, AttributeError):
             name = None
-        return name if isinstance(name, str) and name else self.path.resolve().parent.name
+        # A name that is not one safe path component (a tampered config.json) is not used:
+        # plot names its PNG after it.
+        return name if files.is_safe_name(name) else self.path.resolve().parent.name
 
     @property
     def trained(self) -> bool:

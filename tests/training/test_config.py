@@ -186,7 +186,8 @@ def test_every_builder_option_is_accepted_as_an_override():
         keys |= set(registry.parameters(name)) - {"clip", "fusion"}
         assert keys, name
         for key in sorted(keys):
-            raw = {"model": {"name": name, "preset": preset, "overrides": {key: 1}}}
+            value = 0.5 if key == "dropout" else 1  # dropout lies in [0, 1)
+            raw = {"model": {"name": name, "preset": preset, "overrides": {key: value}}}
             ExperimentConfig.from_dict(raw, source="inline")
         raw = {"model": {"name": name, "preset": preset, "overrides": {"fusion": "late"}}}
         ExperimentConfig.from_dict(raw, source="inline")
