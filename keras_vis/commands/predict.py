@@ -23,10 +23,12 @@ def register(subparsers, parents) -> None:
         help="score a video's audio: real and in sync? best offset?",
         description=(
             "Slide the model's clip window over VIDEO, score each window with the audio as given "
-            "(p_real) and with the audio shifted by each candidate offset, and report the best "
-            "offset (positive: the audio lags the video) with a confidence. Without --backend "
-            "or $KERAS_BACKEND, predict runs on JAX: the quickest whole process once its "
-            "compiled programs are on disk (benchmarks/predict.py)."
+            "(p_real) and with the audio shifted by each candidate offset, and print a verdict "
+            "per file: 'in sync', 'not in sync: audio about 0.40 s late' (or early), 'not in "
+            "sync' or 'uncertain', then the numbers it rests on: p_real, the best offset "
+            "(positive: the audio lags the video) and its confidence, in words too (high >= "
+            "0.6, medium >= 0.3, low). Without --backend or $KERAS_BACKEND, predict runs on "
+            "JAX: the quickest whole process once its compiled programs are on disk."
         ),
     )
     p.add_argument("video", nargs="+",
@@ -46,7 +48,11 @@ def register(subparsers, parents) -> None:
         help="a .keras checkpoint, a run folder, or onset_sync_baseline (default: the model "
         "shipped in the package)",
     )
-    p.add_argument("--json", action="store_true", help="print the whole prediction as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON list, one object per file whatever their number: "
+                   "video, verdict, confidence_level, p_real, offset_s, confidence, the "
+                   "per-window and per-offset scores, model, clip, warnings; a file that could "
+                   "not be scored is {video, error}")
     p.add_argument(
         "--offsets",
         metavar="MIN:MAX",
@@ -66,7 +72,8 @@ def register(subparsers, parents) -> None:
                    help="pairs per call of the fusion head; the video and audio encoders "
                         "take a sixteenth and a quarter of it per call (default 64)")
     p.add_argument("--plot", metavar="PNG", default=None,
-                   help="also draw p_real over time and the score of every offset to PNG")
+                   help="also draw p_real over time and the score of every offset to PNG "
+                   "(the dotted lines: the 0.5 threshold and offset 0)")
     p.set_defaults(func=main, default_backend=BACKEND)
 
 
@@ -114,7 +121,8 @@ def main(args) -> int:
             from keras_vis.results.plot import prediction_figure
 
             print(f"plot: {prediction_figure(result, args.plot)}", file=sys.stderr)
-        print(json.dumps(result.to_dict(), indent=2) if args.json else result.line())
+        # --json is a list for one file as for many: one shape to parse.
+        print(json.dumps([result.to_dict()], indent=2) if args.json else result.line())
         return 0
     if args.audio or args.plot:
         raise KerasVisError("--audio and --plot take one video; score several with their own "

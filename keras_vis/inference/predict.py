@@ -14,7 +14,7 @@ Example:
 >>> from keras_vis import predict
 >>> result = predict("clip.mp4")                                  # doctest: +SKIP
 >>> print(result.line())                                          # doctest: +SKIP
-p_real=0.93 offset=+0.00 s (confidence 0.88) model=default
+in sync (p_real 0.93; best offset +0.00 s, confidence 0.88: high) model=default
 """
 
 from __future__ import annotations
@@ -37,6 +37,13 @@ DEFAULT_MODEL_NAME = "default"
 DEFAULT_MAX_OFFSET_S = 2.0
 # Below this RMS (about -80 dBFS on a [-1, 1] waveform) a track holds no usable sound.
 SILENCE_RMS = 1e-4
+# The verdict (``Prediction.verdict``): p_real at offset 0 must clear 0.5 by this much either way
+# to call a pair in sync or not; a shifted offset must beat offset 0 by as much, with at least
+# MEDIUM_CONFIDENCE, to be reported as the audio's lag.
+VERDICT_MARGIN = 0.1
+# Words for ``confidence`` (the share of the offset scores' softmax within one frame of the best
+# offset): a flat curve over the default 61 candidates gives about 0.05, one sharp peak near 1.
+MEDIUM_CONFIDENCE, HIGH_CONFIDENCE = 0.3, 0.6
 
 
 @dataclasses.dataclass
@@ -77,15 +84,49 @@ class Prediction:
     warnings: list[str] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """Every field, with ``verdict`` and ``confidence_level`` first (``predict --json``)."""
+        return {"verdict": self.verdict(), "confidence_level": self.confidence_level(),
+                **dataclasses.asdict(self)}
+
+    def confidence_level(self) -> str:
+        """``confidence`` in words: ``high``, ``medium`` or ``low``; ``none`` when no offset
+        was searched (``--offsets 0``, or a recording too short to shift)."""
+        if len(self.offsets_s) < 2 or self.confidence <= 0:
+            return "none"
+        if self.confidence >= HIGH_CONFIDENCE:
+            return "high"
+        return "medium" if self.confidence >= MEDIUM_CONFIDENCE else "low"
+
+    def verdict(self) -> str:
+        """``in sync``, ``not in sync: audio about 0.40 s late`` (or ``early``), ``not in
+        sync`` or ``uncertain``.
+
+        A shifted offset is the verdict when it scores above 0.5, beats the audio as given by
+        ``VERDICT_MARGIN`` and holds at least ``MEDIUM_CONFIDENCE``; otherwise p_real at offset
+        0 decides, with ``uncertain`` within ``VERDICT_MARGIN`` of 0.5."""
+        scores = [s for s in self.offset_scores if s is not None]
+        frame_s = 1.0 / float(self.clip.get("fps", 15))
+        best = max(scores, default=self.p_real)
+        if (abs(self.offset_s) > frame_s + 1e-9 and best > 0.5
+                and best - self.p_real >= VERDICT_MARGIN
+                and self.confidence >= MEDIUM_CONFIDENCE):
+            side = "late" if self.offset_s > 0 else "early"
+            return f"not in sync: audio about {abs(self.offset_s):.2f} s {side}"
+        if self.p_real >= 0.5 + VERDICT_MARGIN:
+            return "in sync"
+        if self.p_real <= 0.5 - VERDICT_MARGIN:
+            return "not in sync"
+        return "uncertain"
 
     def line(self) -> str:
-        """One short readable line, as ``python -m keras_vis predict`` prints it."""
+        """One short readable line, as ``python -m keras_vis predict`` prints it: the verdict,
+        then the numbers it rests on."""
         padded = f" padded={self.padded_s:.2f} s" if self.padded_s else ""
         # One candidate (--offsets 0): there was no search, so no offset to report.
-        offset = (f"offset={self.offset_s:+.2f} s (confidence {self.confidence:.2f})"
-                  if len(self.offsets_s) > 1 else "offset not searched")
-        return f"p_real={self.p_real:.2f} {offset} model={self.model}{padded}"
+        offset = (f"best offset {self.offset_s:+.2f} s, confidence {self.confidence:.2f}: "
+                  f"{self.confidence_level()}" if len(self.offsets_s) > 1
+                  else "offset not searched")
+        return f"{self.verdict()} (p_real {self.p_real:.2f}; {offset}) model={self.model}{padded}"
 
 
 @dataclasses.dataclass

@@ -266,9 +266,11 @@ def prediction_figure(prediction, out_png: str | os.PathLike) -> Path:
     seconds = prediction.clip["seconds"]
     centres = [start + seconds / 2 for start in prediction.window_starts_s]
     over_time.plot(centres, prediction.window_scores, marker="o", color="tab:blue")
-    over_time.axhline(CHANCE, color="grey", linestyle=":", linewidth=1)
+    over_time.axhline(CHANCE, color="grey", linestyle=":", linewidth=1,
+                      label=f"threshold {CHANCE:.1f}: above, real and in sync")
     over_time.set(xlabel="time (s, window centre)", ylabel="p_real", ylim=(-0.02, 1.02),
                   title=f"p_real over time (mean {prediction.p_real:.2f})")
+    over_time.legend(loc="lower right", fontsize="small")
     tested = [(o, s) for o, s in zip(prediction.offsets_s, prediction.offset_scores)
               if s is not None]
     if tested:
@@ -277,10 +279,12 @@ def prediction_figure(prediction, out_png: str | os.PathLike) -> Path:
     over_offset.axvline(prediction.offset_s, color="tab:red", linestyle="--", linewidth=1,
                         label=f"best {prediction.offset_s:+.2f} s "
                               f"(confidence {prediction.confidence:.2f})")
-    over_offset.axvline(0.0, color="grey", linestyle=":", linewidth=1)
+    over_offset.axvline(0.0, color="grey", linestyle=":", linewidth=1,
+                        label="offset 0: the audio as given")
     over_offset.set(xlabel="candidate offset (s, + = audio lags video)", ylabel="mean p_real",
                     ylim=(-0.02, 1.02), title="score of every candidate offset")
     over_offset.legend(loc="upper right", fontsize="small")
-    figure.suptitle(f"{Path(prediction.video).name}  (model {Path(str(prediction.model)).name})")
+    figure.suptitle(f"{Path(prediction.video).name}: {prediction.verdict()}  "
+                    f"(model {Path(str(prediction.model)).name})")
     figure.tight_layout()
     return _save(figure, out_png)

@@ -66,7 +66,9 @@ def test_readable_line(capsys, model_path, recording):
     line = out.strip()
     assert "\n" not in line
     assert re.fullmatch(
-        r"p_real=\d\.\d\d offset=[+-]\d\.\d\d s \(confidence \d\.\d\d\) model=" + re.escape(str(model_path)),
+        r"(in sync|not in sync(: audio about \d\.\d\d s (late|early))?|uncertain) "
+        r"\(p_real \d\.\d\d; best offset [+-]\d\.\d\d s, confidence \d\.\d\d: "
+        r"(high|medium|low|none)\) model=" + re.escape(str(model_path)),
         line,
     ), line
 
@@ -77,7 +79,12 @@ def test_json_holds_the_whole_prediction(capsys, model_path, recording):
         capsys, video, "--audio", wav, "--model", model_path, "--json", "--offsets=-0.3:0.2"
     )
     assert code == 0, err
-    data = json.loads(out)
+    found = json.loads(out)
+    # A list for one file as for many: one shape to parse.
+    assert isinstance(found, list) and len(found) == 1
+    data = found[0]
+    assert list(data)[:2] == ["verdict", "confidence_level"]
+    assert data["confidence_level"] in ("high", "medium", "low", "none")
     assert data["offsets_s"] == pytest.approx([-0.3, -0.2, -0.1, 0.0, 0.1, 0.2])
     assert len(data["offset_scores"]) == 6
     assert len(data["window_scores"]) == len(data["window_starts_s"]) >= 1
@@ -95,8 +102,9 @@ def test_own_audio_track_and_no_offset_search(capsys, model_path, video_with_sou
         capsys, video_with_sound, "--model", model_path, "--json", "--offsets", "0"
     )
     assert code == 0, err
-    data = json.loads(out)
+    [data] = json.loads(out)
     assert data["offsets_s"] == [0.0]
+    assert data["confidence_level"] == "none" and "offset not searched" not in data["verdict"]
     assert data["offset_s"] == 0.0 and data["confidence"] == 0.0
     assert data["audio"].endswith("(own audio track)")
 
@@ -147,7 +155,7 @@ def test_short_audio_is_scored_with_warnings(capsys, model_path, recording, tmp_
     short = tmp_path / "short.wav"
     soundfile.write(short, 0.2 * np.random.default_rng(0).standard_normal(8000), 16000)
     code, out, err = run_cli(capsys, video, "--audio", short, "--model", model_path)
-    assert code == 0 and out.startswith("p_real=") and "padded=" in out
+    assert code == 0 and "(p_real " in out and "padded=" in out
     assert "warning: " in err and "scored over the" in err and "padded" in err
 
 
@@ -162,8 +170,8 @@ def test_several_videos_and_a_folder_in_one_process(capsys, model_path, recordin
     code, out, err = run_cli(capsys, folder, "--model", model_path, "--offsets", "0")
     assert code == 0, err
     lines = out.splitlines()
-    assert [line.split(": p_real=")[0] for line in lines] == [str(folder / "a.mp4"),
-                                                              str(folder / "b.mp4")]
+    assert [line.split(": ")[0] for line in lines] == [str(folder / "a.mp4"),
+                                                       str(folder / "b.mp4")]
     assert lines[0].split(": ")[1] == lines[1].split(": ")[1]  # the same clip, the same score
     code, out, err = run_cli(capsys, folder, "--model", model_path, "--offsets", "0", "--json")
     assert code == 0 and [r["video"] for r in json.loads(out)] == [str(folder / "a.mp4"),

@@ -242,7 +242,7 @@ def test_video_without_audio_and_no_audio_file(model_path, media):
 
 def test_the_line_reports_an_offset_only_when_one_was_searched(model_path, media):
     searched = predict(media["no_audio"], media["wav"], model=model_path)
-    assert "offset=" in searched.line() and "confidence" in searched.line()
+    assert "best offset" in searched.line() and "confidence" in searched.line()
     alone = predict(media["no_audio"], media["wav"], model=model_path, offsets=[0.0])
     assert "offset not searched" in alone.line() and "confidence" not in alone.line()
     assert alone.p_real == pytest.approx(searched.p_real, abs=1e-5)
