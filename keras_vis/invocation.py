@@ -28,9 +28,61 @@ def select_backend(name: str | None, default: str = DEFAULT_BACKEND) -> str:
     os.environ.setdefault("KERAS_BACKEND", default)
     _check_installed(os.environ["KERAS_BACKEND"], source)
     use_compilation_cache()
-    # TensorFlow's C++ start-up chatter (no GPU found, CPU features) is noise on a CPU machine.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow_start()
     return os.environ["KERAS_BACKEND"]
+
+
+def quiet_tensorflow_start() -> None:
+    """Keep TensorFlow's start-up lines (no CUDA driver, CPU instructions, absl's "All log
+    messages before absl::InitializeLog()") off a command's output, whatever the backend.
+
+    ``TF_CPP_MIN_LOG_LEVEL`` silences TensorFlow's own logging, but TensorFlow 2.21's shared
+    libraries log through absl before anything can configure it, and no environment variable
+    reaches that: so the one ``import tensorflow`` runs with the process's stderr (fd 2) in a
+    file, and every line but those (``I``/``W`` records and absl's notice) is written back.
+    """
+    import importlib.abc
+    import importlib.util
+    import re
+    import tempfile
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules or any(type(f).__name__ == "_QuietTensorFlow"
+                                          for f in sys.meta_path):
+        return
+    noise = re.compile(r"^([IW]\d{4} |WARNING: All log messages before absl::InitializeLog"
+                       r"|To enable the following instructions)")
+
+    class _QuietTensorFlow(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name != "tensorflow":
+                return None
+            sys.meta_path.remove(self)  # once: find the real module, then wrap its execution
+            spec = importlib.util.find_spec(name)
+            if spec is None or spec.loader is None:
+                return spec
+            execute = spec.loader.exec_module
+
+            def exec_module(module):
+                sys.stderr.flush()
+                saved = os.dup(2)
+                with tempfile.TemporaryFile(mode="w+b") as caught:
+                    os.dup2(caught.fileno(), 2)
+                    try:
+                        execute(module)
+                    finally:
+                        sys.stderr.flush()
+                        os.dup2(saved, 2)
+                        os.close(saved)
+                        caught.seek(0)
+                        kept = [line for line in caught.read().decode(errors="replace")
+                                .splitlines(keepends=True) if not noise.match(line)]
+                        sys.stderr.write("".join(kept))
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, _QuietTensorFlow())
 
 
 def _check_installed(backend: str, source: str) -> None:

@@ -4,7 +4,10 @@ with ``--options``, every option a preset sets (what ``model.overrides`` can cha
 from __future__ import annotations
 
 import argparse
+import fnmatch
+import inspect
 import json
+import sys
 
 
 def register(subparsers, parents) -> None:
@@ -15,11 +18,45 @@ def register(subparsers, parents) -> None:
                     "the trained checkpoints shipped in the package, with their figures.",
     )
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
-    p.add_argument("--pattern", default="*", help="only models matching this shell pattern")
+    p.add_argument("--pattern", default="*",
+                   help="only models whose name holds this text, or matches it as a glob "
+                   "(* ? []): motion_lag and motion_* both find motion_lag_fusion")
     p.add_argument("--options", action="store_true",
                    help="also each model's options at every preset (an experiment changes them "
                         "with --set model.overrides.NAME=VALUE)")
     p.set_defaults(func=main)
+
+
+def matching_models(pattern: str = "*") -> list[str]:
+    """The zoo's models whose name matches ``pattern``: a glob when it holds ``*``, ``?`` or
+    ``[``, else a substring. Raises ``KerasVisError`` naming the models when none matches."""
+    import zoo
+    from keras_vis.errors import KerasVisError
+
+    known = zoo.list_models()
+    glob = pattern if any(char in pattern for char in "*?[") else f"*{pattern}*"
+    names = [name for name in known if fnmatch.fnmatchcase(name, glob)]
+    if not names:
+        raise KerasVisError(f"--pattern {pattern!r}: no model matches (a substring of a name, "
+                            f"or a glob with * ? []); models: {', '.join(known)}")
+    return names
+
+
+def describe(name: str) -> str:
+    """One line on model ``name``: its builder's docstring, else its module's, first sentence,
+    without the model's own name in front."""
+    from zoo import registry
+
+    builder = registry.builder_of(name)
+    text = inspect.getdoc(builder) or inspect.getdoc(sys.modules[builder.__module__]) or ""
+    first = " ".join(text.split("\n\n")[0].split()).replace("``", "")
+    if first.startswith(name):
+        first = first[len(name):].lstrip(" :")
+    # "(seed Model 1): what it is" reads better as "what it is (seed Model 1)".
+    if first.startswith("(") and "): " in first:
+        lineage, _, first = first[1:].partition("): ")
+        first = f"{first.rstrip('.')} ({lineage})"
+    return first
 
 
 def model_rows(pattern: str = "*") -> list[dict]:
@@ -28,7 +65,7 @@ def model_rows(pattern: str = "*") -> list[dict]:
     import zoo
 
     rows = []
-    for name in zoo.list_models(pattern):
+    for name in matching_models(pattern):
         for preset_name, preset in zoo.presets(name).items():
             model = zoo.build(name, preset_name)
             rows.append({
@@ -53,12 +90,20 @@ def main(args: argparse.Namespace) -> int:
 
     rows = model_rows(args.pattern)
     shipped = shipped_rows()
+    names = list(dict.fromkeys(r["model"] for r in rows))
+    descriptions = {name: describe(name) for name in names}
     if args.json:
         print(json.dumps({"backend": keras.backend.backend(), "models": rows,
-                          "checkpoints": shipped}, indent=2))
+                          "descriptions": descriptions, "checkpoints": shipped}, indent=2))
         return 0
-    _print_table(("model", "preset", "fusion", "params", "clip"), [
-        (r["model"], r["preset"], r["fusion"], f"{r['params']:,}", r["clip_key"]) for r in rows
+    _print_table(("model", "what it is"), [(name, descriptions[name]) for name in names])
+    # Which row a shipped checkpoint was trained as: the model a user gets from predict.
+    trained_as = {(m["model"], m["preset"]): m["name"] for m in shipped}
+    print()
+    _print_table(("model", "preset", "fusion", "params", "clip", "shipped"), [
+        (r["model"], r["preset"], r["fusion"], f"{r['params']:,}", r["clip_key"],
+         f"<- {trained_as[(r['model'], r['preset'])]}"
+         if (r["model"], r["preset"]) in trained_as else "") for r in rows
     ])
     if args.options:
         _print_options(rows)

@@ -27,11 +27,33 @@ def test_models_json_lists_every_model_and_preset(capsys):
         assert rows[name, "tiny"]["params"] < rows[name, "base"]["params"]
 
 
-def test_models_table_filters_by_pattern(capsys):
-    assert models.main(_parse(["--pattern", "siamese*"])) == 0
-    zoo_table = capsys.readouterr().out.split("\n\n")[0].splitlines()
-    assert zoo_table[0].split() == ["model", "preset", "fusion", "params", "clip"]
+@pytest.mark.parametrize("pattern", ["siamese*", "siamese", "amese_fu"])
+def test_models_table_filters_by_substring_or_glob(capsys, pattern):
+    assert models.main(_parse(["--pattern", pattern])) == 0
+    described, zoo_table = capsys.readouterr().out.split("\n\n")[:2]
+    # One line per model first: what it is, from its builder's (or module's) docstring.
+    assert described.splitlines()[1].split(None, 1) == [
+        "siamese_fusion", "one ResNet trunk serves frames and spectrograms (seed Model 2)"]
+    zoo_table = zoo_table.splitlines()
+    assert zoo_table[0].split() == ["model", "preset", "fusion", "params", "clip", "shipped"]
     assert {line.split()[0] for line in zoo_table[1:]} == {"siamese_fusion"}
+
+
+def test_a_pattern_that_matches_nothing_says_so():
+    from keras_vis.errors import KerasVisError
+
+    with pytest.raises(KerasVisError, match="'zzz': no model matches.*motion_lag_fusion"):
+        models.main(_parse(["--pattern", "zzz"]))
+
+
+def test_the_shipped_checkpoint_is_marked_on_its_row(capsys):
+    from keras_vis import checkpoints
+
+    shipped = checkpoints.metadata("default")
+    assert models.main(_parse(["--pattern", shipped["model"]])) == 0
+    rows = capsys.readouterr().out.split("\n\n")[1].splitlines()[1:]
+    marked = [line.split()[:2] for line in rows if line.endswith("<- default")]
+    assert marked == [[shipped["model"], shipped["preset"]]]
 
 
 def test_shipped_checkpoints_are_listed_with_their_figures(capsys, tmp_path, monkeypatch):
