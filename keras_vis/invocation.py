@@ -90,7 +90,11 @@ def _check_installed(backend: str, source: str) -> None:
     traceback Keras gives at import (a GPU image, say, may lack TensorFlow)."""
     import importlib.util
 
-    if backend not in BACKENDS or importlib.util.find_spec(backend) is not None:
+    if backend not in BACKENDS:
+        # Keras would refuse it at import with a ValueError traceback.
+        raise KerasVisError(f"Keras backend {backend!r} ({source}) is unknown: choose one of "
+                            f"{', '.join(BACKENDS)}")
+    if importlib.util.find_spec(backend) is not None:
         return
     installed = [b for b in BACKENDS if importlib.util.find_spec(b) is not None]
     hint = (f"pass --backend {installed[0]} (installed: {', '.join(installed)})" if installed

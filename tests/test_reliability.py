@@ -308,3 +308,81 @@ def test_a_runs_folder_that_is_a_file_is_one_clear_error(tmp_path):
         check_writable(tmp_path / "runs", "runs folder")
     with pytest.raises(DataError, match=r"runs is a file, not a folder"):
         check_writable(tmp_path / "runs" / "sub", "runs folder")
+
+
+# ---- 9. bounded resources: sizes from a file or a flag are checked before any allocation ----
+
+def _tampered_checkpoint(tmp_path: Path, **clip) -> Path:
+    import zipfile
+
+    import zoo
+
+    path, tampered = tmp_path / "model.keras", tmp_path / "tampered.keras"
+    zoo.build("onset_sync_baseline", "tiny").save(path)
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tampered, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                config["config"]["options"]["clip"].update(clip)
+                data = json.dumps(config).encode()
+            target.writestr(item, data)
+    return tampered
+
+
+def test_a_checkpoint_whose_clip_is_huge_is_refused_before_loading(tmp_path):
+    from keras_vis.inference.predict import load_model
+
+    path = _tampered_checkpoint(tmp_path, height=4096, width=4096)
+    with pytest.raises(KerasVisError, match=r"tampered.keras: its clip spec is beyond what can be "
+                                            r"scored: height 4096 \(at most 1024\), width 4096"):
+        load_model(path)
+
+
+def test_a_batch_size_that_cannot_fit_is_refused_with_one_that_does():
+    from keras_vis.inference.predict import check_batch_size
+    from zoo.clip import ClipSpec
+
+    clip = ClipSpec(seconds=2.0, fps=15, height=112, width=112)
+    check_batch_size(clip, 64)
+    with pytest.raises(KerasVisError, match=r"--batch-size 100000: .* GiB .* use --batch-size \d+"):
+        check_batch_size(clip, 100000)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(seconds=float("nan")), "seconds must lie between 2.0 and"),
+    (dict(size=(16000, 16000)), "size 16000x16000 is beyond 2160x3840"),
+])
+def test_generate_refuses_nan_and_huge_sizes_before_making_a_folder(tmp_path, options, message):
+    from keras_vis.data.synthetic import generate
+
+    with pytest.raises(DataError, match=message):
+        generate(tmp_path / "out", recordings=1, quiet=True, **options)
+    assert not (tmp_path / "out").exists()
+
+
+# ---- 10. every error is one clear line, exit status 2 ----
+
+def test_generate_into_a_file_is_one_clear_error(tmp_path):
+    (tmp_path / "taken").write_text("a file")
+    done = cli("generate", str(tmp_path / "taken"), "--recordings", "1", "--seconds", "2")
+    assert_clean_error(done, "taken: is a file, not a folder")
+    done = cli("generate", str(tmp_path / "out"), "--seconds", "nan")
+    assert_clean_error(done, "seconds must lie between 2.0 and")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_backend_in_the_environment_is_one_clear_error():
+    done = cli("models", env={"KERAS_BACKEND": "bogus"})
+    assert_clean_error(done, "Keras backend 'bogus' ($KERAS_BACKEND) is unknown")
+
+
+def test_an_unknown_preset_and_a_truncated_model_file_say_so(tmp_path, model_path):
+    from keras_vis.inference.predict import load_model
+
+    with pytest.raises(KerasVisError, match="unknown preset 'bogus' for onset_sync_baseline"):
+        load_model("onset_sync_baseline:bogus")
+    truncated = tmp_path / "truncated.keras"
+    truncated.write_bytes(model_path.read_bytes()[:1000])
+    with pytest.raises(KerasVisError, match="truncated.keras: not a .keras file"):
+        load_model(truncated)

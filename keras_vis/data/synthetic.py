@@ -723,6 +723,12 @@ def _tasks(out: Path, ids: list[str], seed: int, style: str, seconds: float, siz
     ]
 
 
+# Bounds of one call: 4K UHD frames and an hour per recording, far beyond the dataset's (about
+# 30 s at 256x456); past them a typo would take the machine's memory or disk.
+MAX_SIZE = (2160, 3840)
+MAX_SECONDS = 3600.0
+
+
 def generate(
     out: str | Path,
     recordings: int = 40,
@@ -749,12 +755,18 @@ def generate(
         raise DataError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
     if recordings < 1:
         raise DataError(f"recordings must be at least 1, got {recordings}")
-    if seconds < 2.0:
-        raise DataError(f"seconds must be at least 2.0, got {seconds}")
+    # ``not <=``: a nan is refused too, before any folder is made.
+    if not 2.0 <= seconds <= MAX_SECONDS:
+        raise DataError(f"seconds must lie between 2.0 and {MAX_SECONDS:g}, got {seconds}")
     height, width = int(size[0]), int(size[1])
     if height < 32 or width < 32 or height % 2 or width % 2:
         raise DataError(f"size must be even and at least 32x32 (height, width), got {size}")
+    if height > MAX_SIZE[0] or width > MAX_SIZE[1]:
+        raise DataError(f"size {height}x{width} is beyond {MAX_SIZE[0]}x{MAX_SIZE[1]} (height x "
+                        f"width): each frame is drawn in memory at that size")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DataError(f"{out}: is a file, not a folder to write recordings into")
     out.mkdir(parents=True, exist_ok=True)
     stats = load_stats()
     ids = recording_ids(recordings, seed, style)

@@ -37,6 +37,11 @@ DEFAULT_MODEL_NAME = "default"
 DEFAULT_MAX_OFFSET_S = 2.0
 # Below this RMS (about -80 dBFS on a [-1, 1] waveform) a track holds no usable sound.
 SILENCE_RMS = 1e-4
+# Bounds on a clip spec read from a checkpoint: the zoo's presets lie far inside them; beyond
+# them is a tampered or mistaken file, and decoding a recording at it would take gigabytes.
+MAX_CLIP = {"height": 1024, "width": 1024, "fps": 120, "seconds": 30, "sample_rate": 192000}
+# The float32 video windows of one encoder call: past this, --batch-size cannot fit.
+MAX_VIDEO_BATCH_BYTES = 2 << 30
 # The verdict (``Prediction.verdict``): p_real at offset 0 must clear 0.5 by this much either way
 # to call a pair in sync or not; a shifted offset must beat offset 0 by as much, with at least
 # MEDIUM_CONFIDENCE, to be reported as the audio's lag.
@@ -216,7 +221,10 @@ def _zoo_entry(text: str) -> tuple[str, str] | None:
     if name not in zoo.list_models():
         return None
     preset = preset or "tiny"
-    return (name, preset) if preset in zoo.presets(name) else None
+    if preset not in zoo.presets(name):
+        raise KerasVisError(f"{text}: unknown preset {preset!r} for {name} "
+                            f"(known: {', '.join(zoo.presets(name))})")
+    return name, preset
 
 
 @functools.lru_cache(maxsize=4)
@@ -237,6 +245,13 @@ def _load_checkpoint(path: str, mtime_ns: int):
     # mtime_ns is part of the cache key so a retrained file at the same path is reloaded.
     import zoo.model
 
+    import zipfile
+
+    # Keras reports a truncated or foreign file as "File not found": say what it is.
+    if not zipfile.is_zipfile(path):
+        raise KerasVisError(f"cannot load model {path}: not a .keras file (not a zip archive: "
+                            f"truncated, or another kind of file)")
+    _check_saved_clip(path)
     try:
         # compile=False: scoring needs no optimizer or loss, and skips restoring them.
         model = zoo.model.load(path, compile=False)
@@ -245,6 +260,47 @@ def _load_checkpoint(path: str, mtime_ns: int):
         # every one of them is a problem with the user's file, named as such.
         raise KerasVisError(f"cannot load model {path}: {error}") from error
     return refuse_broken_weights(model, path)
+
+
+def _check_saved_clip(path: str) -> None:
+    """Check the clip spec in a ``.keras`` file's ``config.json`` against ``MAX_CLIP`` before
+    Keras builds anything from it (a preset name is the zoo's own, within bounds)."""
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+        clip = config["config"]["options"]["clip"]
+    except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile):
+        return  # not a zoo model's layout: Keras says what is wrong with it
+    if isinstance(clip, dict):
+        check_clip_bounds(clip, path)
+
+
+def check_clip_bounds(clip: ClipSpec | dict, label: str) -> None:
+    """``KerasVisError`` naming ``label`` when ``clip`` (a spec or its dict) lies beyond
+    ``MAX_CLIP``, before any frame is decoded at it."""
+    values = clip if isinstance(clip, dict) else clip.to_dict()
+    beyond = [f"{key} {values[key]:g} (at most {limit:g})" for key, limit in MAX_CLIP.items()
+              if isinstance(values.get(key), (int, float)) and not values[key] <= limit]
+    if beyond:
+        raise KerasVisError(f"{label}: its clip spec is beyond what can be scored: "
+                            f"{', '.join(beyond)}; refusing to decode media at that size")
+
+
+def check_batch_size(clip: ClipSpec, batch_size: int) -> None:
+    """``KerasVisError`` when one video-encoder call of ``batch_size`` pairs would pass
+    ``MAX_VIDEO_BATCH_BYTES`` of float32 frames: refused with the largest that fits, not left
+    to the backend's out-of-memory traceback."""
+    window = clip.frames * clip.height * clip.width * 3 * 4
+    needed = part_batches(batch_size)[0] * window
+    if needed > MAX_VIDEO_BATCH_BYTES:
+        largest = 16 * max(1, MAX_VIDEO_BATCH_BYTES // window)
+        raise KerasVisError(
+            f"--batch-size {batch_size}: one call of the video encoder would take "
+            f"{needed / 2**30:.1f} GiB of frames at this model's clip "
+            f"({clip.frames}x{clip.height}x{clip.width}); use --batch-size {largest} or less")
 
 
 def refuse_broken_weights(model, label: str):
@@ -435,6 +491,7 @@ def score_media(model, frames: np.ndarray, waveform: np.ndarray, clip: ClipSpec,
     hop_s = search_defaults(clip, offsets, hop_s)[1]
     if not hop_s > 0:
         raise KerasVisError(f"hop must be positive, got {hop_s:g} s")
+    check_batch_size(clip, batch_size)
     grid = np.union1d(np.asarray(offsets, dtype="float64").ravel(), [0.0])
     if not np.all(np.isfinite(grid)):
         raise KerasVisError(f"offsets must be finite numbers, got {grid.tolist()}")
