@@ -8,8 +8,9 @@ import numpy as np
 
 
 def write_video(path, seconds, fps, size, video_codec="libx264", audio_codec="aac",
-                sample_rate=44100, audio=True, seed=0):
-    """A video with a bright square on each event frame and a noise burst on each event sound."""
+                sample_rate=44100, audio=True, seed=0, silent=False):
+    """A video with a bright square on each event frame and a noise burst on each event sound
+    (``silent``: a sound track of zeros; ``audio=False``: none)."""
     import av
 
     rng = np.random.default_rng(seed)
@@ -32,6 +33,8 @@ def write_video(path, seconds, fps, size, video_codec="libx264", audio_codec="aa
             container.mux(packet)
         if astream is not None:
             wave = event_sound(events, seconds, sample_rate, rng).T
+            if silent:
+                wave = np.zeros_like(wave)
             for begin in range(0, wave.shape[1], 4096):
                 chunk = np.ascontiguousarray(wave[:, begin : begin + 4096])
                 frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")

@@ -23,10 +23,13 @@ from typing import Any
 import keras
 
 from zoo import registry
+from zoo.layers.calibration import calibrated
 from zoo.clip import ClipSpec, clip_preset
 from zoo.preset import FUSIONS
 
 WEIGHT_SUFFIXES = (".keras", ".weights.h5")
+# The options entry holding a model's calibration, ``[scale, bias]``.
+CALIBRATION = "calibration"
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -101,6 +104,8 @@ def build_from_options(model_name: str, options: Mapping[str, Any], name: str | 
     """
     known = registry.parameters(model_name)
     kwargs = dict(options)
+    # Not a builder's option: every model's p_real may be calibrated (``with_calibration``).
+    calibration = kwargs.pop(CALIBRATION, None)
     unknown = set(kwargs) - set(known)
     if unknown:
         raise ValueError(f"model {model_name!r}: unknown option(s) {sorted(unknown)}; "
@@ -111,8 +116,27 @@ def build_from_options(model_name: str, options: Mapping[str, Any], name: str | 
                          f"got {kwargs.get('fusion')!r}")
     with _dtype_policy(dtype):
         graph = registry.builder_of(model_name)(**kwargs)
+        if calibration is not None:
+            graph = calibrated(graph, *calibration)
+            kwargs[CALIBRATION] = [float(v) for v in calibration]
         return ZooModel(inputs=graph.input, outputs=graph.output, model_name=model_name,
                         options=_jsonable(kwargs), name=name or model_name, trainable=trainable)
+
+
+def with_calibration(model: ZooModel, scale: float, bias: float) -> ZooModel:
+    """The same model with its fusion head's p_real calibrated as
+    ``sigmoid(scale * logit(p) + bias)`` (``zoo.layers.calibration``); its weights are copied,
+    a calibration it had is replaced. Saved and loaded like any zoo model."""
+    options = {k: v for k, v in model.options.items() if k != CALIBRATION}
+    new = build_from_options(model.model_name, {**options, CALIBRATION: [scale, bias]},
+                             name=model.name)
+    for part in ("video_encoder", "audio_encoder"):
+        new.get_layer(part).set_weights(model.get_layer(part).get_weights())
+    head = model.get_layer("fusion_head")
+    if CALIBRATION in model.options:  # its own head is the one inside the calibrated one
+        head = head.get_layer("fusion_head")
+    new.get_layer("fusion_head").get_layer("fusion_head").set_weights(head.get_weights())
+    return new
 
 
 @contextlib.contextmanager

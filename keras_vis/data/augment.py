@@ -31,7 +31,8 @@ import numpy as np
 
 from keras_vis.errors import ConfigError
 
-SWITCHES = ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq", "mix")
+SWITCHES = ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq", "mix",
+            "resolution", "compression", "framerate", "bandlimit")
 
 # Strengths; a switch may be given as a dict overriding some of them, e.g.
 # {"crop": {"min_scale": 0.8}}.
@@ -45,6 +46,13 @@ DEFAULTS = {
     "eq": {"max_db": 4.0},
     # snr_db: how far below the sample's own sound the partner's is added.
     "mix": {"probability": 0.5, "snr_db": (0.0, 12.0)},
+    # As real footage varies: a picture filmed or stored smaller (scale of each side), coded
+    # hard (JPEG quality), at a lower frame rate (each frame held for ``hold`` frames), and a
+    # sound track coded with its highs cut (low-pass cut-off in Hz).
+    "resolution": {"probability": 0.5, "scale": (0.25, 0.75)},
+    "compression": {"probability": 0.5, "quality": (10, 60)},
+    "framerate": {"probability": 0.3, "hold": 2},
+    "bandlimit": {"probability": 0.5, "cutoff_hz": (2500.0, 7000.0)},
 }
 
 _NOISE_BANK_SAMPLES = 1 << 18
@@ -103,9 +111,12 @@ class Augmenter:
     ((2, 4, 8, 8, 3), (2, 100, 2))
     """
 
-    def __init__(self, config: dict | bool | None = None, seed: int = 0):
+    def __init__(self, config: dict | bool | None = None, seed: int = 0,
+                 sample_rate: int = 16000):
         self.settings = _settings(config)
         self.seed = int(seed)
+        # The audio's rate, for ``bandlimit``'s cut-off in Hz.
+        self.sample_rate = int(sample_rate)
         self._noise_bank = None
 
     @classmethod
@@ -190,6 +201,15 @@ class Augmenter:
             "mix_on": rng.random(batch) < s["mix"]["probability"],
             "mix_snr_db": rng.uniform(*s["mix"]["snr_db"], batch),
             "mix_partner": (np.arange(batch) + rng.integers(1, max(batch, 2), batch)) % batch,
+            # Drawn after mix, for the same reason.
+            "resolution_on": rng.random(batch) < s["resolution"]["probability"],
+            "resolution_scale": rng.uniform(*s["resolution"]["scale"], batch),
+            "compression_on": rng.random(batch) < s["compression"]["probability"],
+            "quality": rng.integers(*s["compression"]["quality"], batch, endpoint=True),
+            "framerate_on": rng.random(batch) < s["framerate"]["probability"],
+            "hold_phase": rng.integers(0, max(1, s["framerate"]["hold"]), batch),
+            "bandlimit_on": rng.random(batch) < s["bandlimit"]["probability"],
+            "cutoff_hz": rng.uniform(*s["bandlimit"]["cutoff_hz"], batch),
         }
 
     @staticmethod
@@ -234,7 +254,33 @@ class Augmenter:
                 offset = (1 - params["contrast"][i]) * mean + params["brightness"][i]
                 matrix = np.hstack([linear[i], np.full((3, 1), offset)])
                 cv2.transform(tall, matrix, dst=tall)
+            self._degrade_video(out[i], params, i)
         return out
+
+    def _degrade_video(self, frames: np.ndarray, params: dict, i: int) -> None:
+        """In place: lower resolution, hard coding and a lower frame rate, as real footage
+        has them (``resolution``, ``compression``, ``framerate``)."""
+        import cv2
+
+        count, height, width, _ = frames.shape
+        if self.settings["resolution"] is not None and params["resolution_on"][i]:
+            scale = params["resolution_scale"][i]
+            small = (max(1, int(round(width * scale))), max(1, int(round(height * scale))))
+            for t in range(count):
+                low = cv2.resize(frames[t], small, interpolation=cv2.INTER_AREA)
+                cv2.resize(low, (width, height), dst=frames[t], interpolation=cv2.INTER_LINEAR)
+        if self.settings["compression"] is not None and params["compression_on"][i]:
+            # All frames as one image: JPEG's 8-row blocks never straddle two frames when the
+            # height is a multiple of 8 (every clip preset's is).
+            tall = frames.reshape(count * height, width, 3)
+            ok, coded = cv2.imencode(".jpg", tall, [cv2.IMWRITE_JPEG_QUALITY,
+                                                    int(params["quality"][i])])
+            if ok:
+                tall[...] = cv2.imdecode(coded, cv2.IMREAD_COLOR).reshape(tall.shape)
+        hold = self.settings["framerate"]["hold"] if self.settings["framerate"] else 1
+        if hold > 1 and params["framerate_on"][i]:
+            shown = np.arange(count) - (np.arange(count) + params["hold_phase"][i]) % hold
+            frames[...] = frames[np.maximum(shown, 0)]
 
     @staticmethod
     def _color_linear(params: dict) -> np.ndarray:
@@ -292,6 +338,8 @@ class Augmenter:
                 flat = bank[offset : offset + samples * channels].reshape(samples, channels)
                 np.multiply(flat, level, out=scratch)
                 y += scratch
+            if self.settings["bandlimit"] is not None and params["bandlimit_on"][i]:
+                _low_pass(y, params["cutoff_hz"][i] / self.sample_rate)
         return out
 
     def _bank(self, length: int) -> np.ndarray:
@@ -303,3 +351,14 @@ class Augmenter:
                 length + _NOISE_BANK_SAMPLES, dtype=np.float32
             )
         return self._noise_bank
+
+
+def _low_pass(y: np.ndarray, cutoff: float) -> None:
+    """In place: remove what lies above ``cutoff`` (a fraction of the sample rate) from each
+    channel of ``y`` (samples, channels), with a short raised-cosine edge against ringing."""
+    spectrum = np.fft.rfft(y, axis=0)
+    freqs = np.fft.rfftfreq(len(y))
+    edge = 0.1 * cutoff
+    gain = np.clip((cutoff + edge - freqs) / (2 * edge), 0.0, 1.0)
+    gain = 0.5 - 0.5 * np.cos(np.pi * gain)
+    y[...] = np.fft.irfft(spectrum * gain[:, None], n=len(y), axis=0)

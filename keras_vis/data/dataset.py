@@ -102,7 +102,7 @@ class AVPairs(keras.utils.PyDataset):
         if isinstance(augment, Augmenter) or augment is None or augment is False:
             self.augmenter = augment or None
         else:
-            self.augmenter = Augmenter(augment, seed=self.seed)
+            self.augmenter = Augmenter(augment, seed=self.seed, sample_rate=self.clip.sample_rate)
 
         if isinstance(pairs_source, pd.DataFrame):
             self._recordings = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -68,13 +69,16 @@ def split(
     val_fraction: float = 0.15,
     test_fraction: float = 0.15,
     seed: int = 0,
+    group_of: Callable[[str], str] | None = None,
 ) -> Split:
     """Split recordings into train / val / test.
 
     When ``root`` holds the official ``train.txt`` and ``test.txt``, test is the official
     test list and val is carved (``val_fraction`` of the train list, seeded) from train.
-    Otherwise recordings are shuffled with ``seed`` and cut by the fractions. The result does
-    not depend on the order of ``recordings``. Raises DataError when a split would be empty.
+    Otherwise recordings are shuffled with ``seed`` and cut by the fractions. ``group_of`` maps
+    a recording id to its source (``keras_vis.data.footage.source_of``): then whole sources are
+    shuffled and cut, so pieces of one video never straddle two splits. The result does not
+    depend on the order of ``recordings``. Raises DataError when a split would be empty.
 
     Example:
     >>> parts = split(scan("data/synthetic").recordings, seed=0)  # doctest: +SKIP
@@ -111,6 +115,9 @@ def split(
         shuffled = _take(train_pool, seed, 1)
         val, train = shuffled[:n_val], shuffled[n_val:]
         source = "official"
+    elif group_of is not None:
+        test, val, train = _split_groups(ordered, group_of, val_fraction, test_fraction, seed)
+        source = "seeded by source"
     else:
         n_val, n_test = _counts(len(ordered), val_fraction, test_fraction, need_test=True)
         if len(ordered) - n_val - n_test < 1:
@@ -126,3 +133,30 @@ def split(
         return sorted(items, key=lambda r: r.id)
 
     return Split(train=by_name(train), val=by_name(val), test=by_name(test), source=source)
+
+
+def _split_groups(ordered: list[Recording], group_of, val_fraction: float, test_fraction: float,
+                  seed: int) -> tuple[list, list, list]:
+    """Test, val and train made of whole groups, shuffled with ``seed``; each split takes groups
+    until it holds its fraction of the recordings (at least one group each)."""
+    groups: dict[str, list[Recording]] = {}
+    for recording in ordered:
+        groups.setdefault(group_of(recording.id), []).append(recording)
+    if len(groups) < 3:
+        raise DataError(
+            f"{len(groups)} source video(s) are too few to split into train, val and test by "
+            f"source; need at least 3"
+        )
+    keys = sorted(groups)
+    order = [keys[i] for i in np.random.default_rng([seed, 2]).permutation(len(keys))]
+    n_val, n_test = _counts(len(ordered), val_fraction, test_fraction, need_test=True)
+    parts: list[list[Recording]] = [[], []]
+    position = 0
+    for part, wanted in ((0, n_test), (1, n_val)):
+        while position < len(order) - 1 and (not parts[part] or len(parts[part]) < wanted):
+            parts[part].extend(groups[order[position]])
+            position += 1
+    train = [r for key in order[position:] for r in groups[key]]
+    if not train:
+        raise DataError("no source video is left for the train split; lower the fractions")
+    return parts[0], parts[1], train

@@ -199,7 +199,7 @@ def load_model(model=None):
     else:
         path = Path(model)
         if path.is_dir() and RunDir(path).best_path.is_file():
-            path = RunDir(path).best_path
+            path = RunDir(path).model_path
         elif not path.exists() and (entry := _zoo_entry(str(model))) is not None:
             return _build_untrained(*entry), str(model)
         if not path.is_file():

@@ -36,8 +36,13 @@ SCORE_COLUMNS = ("train_accuracy", "val_accuracy", "test_accuracy", "test_auc", 
 REAL_COLUMNS = (
     "real_balanced_accuracy", "real_auc", "real_within_clip", "real_offset_ok", "real_clips",
 )
+# The held-out part (by source video) of the footage a run trained on (``data.footage``), scored
+# with the same protocol as the real clips: real footage the run never fitted on.
+FOOTAGE_COLUMNS = (
+    "footage_balanced_accuracy", "footage_auc", "footage_offset_ok", "footage_clips",
+)
 # Where a run trained ("cpu", or a GPU's name): speeds from two devices are not averaged.
-ADDED_COLUMNS = REAL_COLUMNS + ("device", "overrides")
+ADDED_COLUMNS = REAL_COLUMNS + ("device", "overrides") + FOOTAGE_COLUMNS
 SPEED_COLUMNS = ("train_time_s", "samples_per_s")
 
 RESULTS_COLUMNS = (
@@ -57,6 +62,7 @@ RESULTS_COLUMNS = (
     "params",
     *SCORE_COLUMNS,
     *REAL_COLUMNS,
+    *FOOTAGE_COLUMNS,
     *SPEED_COLUMNS,
     "git_commit",
     "date",
@@ -68,9 +74,10 @@ RESULTS_COLUMNS = (
 # when they share the experiment, preset, task, dataset, backend and device (a repeated experiment).
 DEFAULT_GROUPING = ("experiment", "preset", "task", "dataset", "backend", "device")
 
-INTEGER_COLUMNS = ("seed", "epochs", "params", "real_clips")
+INTEGER_COLUMNS = ("seed", "epochs", "params", "real_clips", "footage_clips")
 FLOAT_COLUMNS = tuple(
-    c for c in SCORE_COLUMNS + REAL_COLUMNS + SPEED_COLUMNS if c not in INTEGER_COLUMNS
+    c for c in SCORE_COLUMNS + REAL_COLUMNS + FOOTAGE_COLUMNS + SPEED_COLUMNS
+    if c not in INTEGER_COLUMNS
 )
 NUMERIC_COLUMNS = INTEGER_COLUMNS + FLOAT_COLUMNS
 

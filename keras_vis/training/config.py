@@ -45,6 +45,11 @@ class ModelConfig:
     preset: str = "small"
     # Keyword overrides passed to zoo.build, e.g. {fusion = "late"}.
     overrides: dict = dataclasses.field(default_factory=dict)
+    # A pre-trained run folder or .keras file whose ``init_parts`` start this model (the same
+    # model and preset); "" starts from scratch.
+    init: str = ""
+    init_parts: list = dataclasses.field(
+        default_factory=lambda: ["video_encoder", "audio_encoder"])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +89,10 @@ class DataConfig:
     # "events": clip windows around annotated events; "anywhere": uniform (see data/pairs.py).
     windows: str = "events"
     cache_dir: str = ""
+    # Folders of real videos with their own sound (``keras_vis.data.footage``), trained on beside
+    # ``dataset``: split by source video; ``footage_weight`` is their share of the train batches.
+    footage: list = dataclasses.field(default_factory=list)
+    footage_weight: float = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +112,10 @@ class TrainConfig:
     # The layers' dtype policy; "mixed_bfloat16" runs the convolutions in bfloat16 where the
     # hardware has it (CPUs with AVX512_BF16 or AMX, recent GPUs). The checkpoint loads in float32.
     precision: str = "float32"
+    # Named parts (``video_encoder``, ``audio_encoder``, ``fusion_head``) whose weights stay fixed.
+    freeze: list = dataclasses.field(default_factory=list)
+    # Fit p_real's scale on the footage's validation part after training (needs data.footage).
+    calibrate: bool = False
     augment: dict = dataclasses.field(
         default_factory=lambda: {name: name in RECIPE_AUGMENTATIONS for name in AUGMENTATIONS}
     )
@@ -133,6 +146,7 @@ class ExperimentConfig:
             _refuse_empty(source)
         config = _build(cls, raw, source, prefix="")
         _check_values(config, source)
+        _check_footage_and_parts(config, source)
         return config
 
     @classmethod
@@ -501,3 +515,25 @@ def _override_problem(option: str, value) -> str | None:
         if any(n < 1 for n in counts):
             return "every count in it must be at least 1"
     return None
+
+
+def _check_footage_and_parts(config: ExperimentConfig, source: str) -> None:
+    """The real-footage and pre-training keys: folders, weight, part names, calibration."""
+    from zoo.layers.parts import PARTS
+
+    data, train, model = config.data, config.train, config.model
+    if any(not isinstance(folder, str) or not folder for folder in data.footage):
+        raise ConfigError(f"{source}: data.footage: must be a list of folder paths")
+    if not 0 < data.footage_weight < 1:
+        raise ConfigError(f"{source}: data.footage_weight: must lie between 0 and 1 (its share "
+                          f"of the train batches), got {data.footage_weight}")
+    for key, names in (("model.init_parts", model.init_parts), ("train.freeze", train.freeze)):
+        unknown = [name for name in names if name not in PARTS]
+        if unknown:
+            raise ConfigError(f"{source}: {key}: unknown part(s) {unknown} "
+                              f"(known: {', '.join(PARTS)})")
+    if model.init and not model.init_parts:
+        raise ConfigError(f"{source}: model.init_parts: name at least one part to load")
+    if train.calibrate and not data.footage:
+        raise ConfigError(f"{source}: train.calibrate: needs data.footage (p_real is fitted on "
+                          f"the footage's validation part, never on clips that measure a model)")

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from keras_vis.errors import ConfigError, DataError, KerasVisError
 from keras_vis.files import check_writable
-from keras_vis.results.table import REAL_COLUMNS, append_result, check_appendable
+from keras_vis.results.table import (FOOTAGE_COLUMNS, REAL_COLUMNS, append_result,
+                                     check_appendable)
 from keras_vis.training.config import ExperimentConfig, config_overrides
 from keras_vis.training.rundir import RunDir
 
@@ -72,6 +73,8 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
 
     import zoo
     from keras_vis.data import AVPairs, prepare
+    from keras_vis.data.footage import prepare_footage
+    from keras_vis.training.pretrained import freeze, load_parts
     from keras_vis.training.callbacks import (
         AtomicBackupAndRestore, AtomicModelCheckpoint, EpochTimer, ResumableEarlyStopping,
         StopOnNaN,
@@ -107,6 +110,10 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     else:
         test_root, test_cache, test_recordings = root, cache, train_split.test
 
+    footage = [prepare_footage(folder, clip, cache_dir=data.cache_dir or None,
+                               val_fraction=data.val_fraction, test_fraction=data.test_fraction,
+                               seed=data.split_seed) for folder in data.footage]
+
     pair_options = dict(
         offset_range=(data.sync_offset_min_s, data.sync_offset_max_s),
         tolerance_s=data.sync_tolerance_s,
@@ -125,6 +132,9 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     evaluation = dict(seed=data.split_seed, per_recording=data.eval_pairs_per_recording, **loader)
     val_ds = AVPairs(cache, train_split.val, split_name="val", offsets=lag_loss, **evaluation)
     test_ds = AVPairs(test_cache, test_recordings, split_name="test", **evaluation)
+    if footage:
+        train_ds, val_ds = _with_footage(train_ds, val_ds, footage, config, loader, evaluation,
+                                         lag_loss)
 
     run = RunDir.resume_or_create(runs_dir, config.name, backend, _resolved(config, backend))
     run_dir = run.path
@@ -132,6 +142,10 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     print(f"run folder: {run_dir}", file=sys.stderr)
     model = zoo.build(config.model.name, config.model.preset, dtype=config.train.precision,
                       **config.model.overrides)
+    if config.model.init:
+        # On a resumed run the backup's weights replace these at the first epoch.
+        load_parts(model, config.model.init, config.model.init_parts)
+    freeze(model, config.train.freeze)
     # What fit trains; with the lag loss a wrapper sharing every weight of ``model``, which
     # stays what the checkpoint saves.
     trainer = model
@@ -189,12 +203,17 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
         run.mark_trained(len(history))
 
     best_model = keras.saving.load_model(run.best_path)
-    if trainer is not model:
-        # Saved uncompiled (the optimizer trained the wrapper); the test step only scores.
+    if config.train.calibrate:
+        best_model = _calibrate(best_model, footage, run_dir)
+    if trainer is not model or config.train.calibrate:
+        # Saved uncompiled (the optimizer trained the wrapper, or calibration rebuilt the
+        # head); the test step only scores.
         best_model.compile(**scoring())
+    print(f"scoring the {len(test_ds)} test batches", file=sys.stderr)
     test = best_model.evaluate(test_ds, return_dict=True, verbose=0)
     metrics = _metrics(history, test, len(train_ds) * config.train.batch_size)
     metrics.update(evaluate_real_clips(best_model, config.eval.clips, run_dir))
+    metrics.update(evaluate_footage(best_model, footage, run_dir))
     row = _results_row(config, backend, metrics, model, root, test_root, cache, test_cache,
                        run_dir, command, commit)
     # The run folder keeps its row (checkpoints.ship reads it), with the one figure the row
@@ -228,6 +247,67 @@ def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
           f"({m['clips']} clips, {m['pairs']} pairs; 95 % intervals over resampled clips)",
           file=sys.stderr)
     return report.results_columns()
+
+
+def _with_footage(train_ds, val_ds, footage, config, loader, evaluation, lag_loss):
+    """The train and val sets with real footage beside the dataset's: train batches mixed by
+    ``data.footage_weight`` (split evenly between folders), val the union of every val set."""
+    from keras_vis.data import AVPairs
+    from keras_vis.data.mix import MixedPairs
+
+    data, train = config.data, config.train
+    footage_train = [
+        AVPairs(f.cache, f.split.train, split_name="train", augment=train.augment,
+                seed=train.seed, per_recording=data.train_pairs_per_recording,
+                offsets=lag_loss, **loader)
+        for f in footage
+    ]
+    footage_val = [AVPairs(f.cache, f.split.val, split_name="val", offsets=lag_loss, **evaluation)
+                   for f in footage]
+    share = data.footage_weight / len(footage)
+    mixed = MixedPairs([train_ds, *footage_train], [1 - data.footage_weight] + [share] * len(footage),
+                       seed=train.seed, workers=train.workers)
+    print(f"train: {len(mixed)} batches an epoch, {len(mixed) - len(train_ds)} of them real "
+          f"footage ({data.footage_weight:.0%}); val: {len(val_ds)} + "
+          f"{sum(len(v) for v in footage_val)} footage batches", file=sys.stderr)
+    return mixed, MixedPairs([val_ds, *footage_val])
+
+
+def _calibrate(model, footage, run_dir: Path):
+    """``model`` with p_real calibrated on every footage folder's val part, saved beside the
+    best checkpoint as ``calibrated.keras`` (what ``predict`` and ``ship`` take from a run)."""
+    from keras_vis import files
+    from keras_vis.training.calibrate import calibrate_on_footage
+
+    clip_files = [path for f in footage for path in f.files("val")]
+    calibrated, summary = calibrate_on_footage(model, clip_files)
+    with files.atomic_path(Path(run_dir) / RunDir.CALIBRATED, suffix=".keras") as partial:
+        calibrated.save(partial)
+    files.write_text(Path(run_dir) / "calibration.json", json.dumps(summary, indent=1) + "\n")
+    return calibrated
+
+
+def evaluate_footage(model, footage, run_dir: Path) -> dict:
+    """The held-out footage cells of the results row: every footage folder's test part (by
+    source video, never trained on) scored with the real-clip protocol; the report goes to
+    ``run_dir/footage_heldout.json``. Empty without ``data.footage``."""
+    from keras_vis import files
+    from keras_vis.inference.evaluate import evaluate, interval_text
+
+    empty = dict.fromkeys(FOOTAGE_COLUMNS, "")
+    clip_files = [str(path) for f in footage for path in f.files("test")]
+    if not clip_files:
+        return empty
+    print(f"scoring {len(clip_files)} held-out footage clips", file=sys.stderr)
+    report = evaluate(model, clip_files, progress=sys.stderr.isatty())
+    files.write_text(Path(run_dir) / "footage_heldout.json",
+                     json.dumps(report.to_dict(), indent=1, default=float) + "\n")
+    m = report.metrics
+    print(f"held-out footage: balanced accuracy {m['balanced_accuracy']:.3f}"
+          f"{interval_text(m, 'balanced_accuracy')} AUC {m['auc']:.3f} "
+          f"({m['clips']} clips, {m['pairs']} pairs)", file=sys.stderr)
+    real = report.results_columns()
+    return {column: real[column.replace("footage_", "real_")] for column in FOOTAGE_COLUMNS}
 
 
 def ensure_dataset(dataset, key: str) -> Path:
@@ -440,6 +520,8 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
         __import__("zoo").get_preset(config.model.name, config.model.preset), "fusion", ""
     )
     dataset = str(root) if test_root == root else f"{root} -> test {test_root}"
+    if config.data.footage:
+        dataset += " + footage " + ",".join(config.data.footage)
     fingerprint = cache.fingerprint if test_root == root else (
         f"{cache.fingerprint}->{test_cache.fingerprint}"
     )
@@ -463,7 +545,7 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
         "test_accuracy": round(metrics["test_accuracy"], 4),
         "test_auc": round(metrics["test_auc"], 4),
         "test_loss": round(metrics["test_loss"], 4),
-        **{column: metrics.get(column, "") for column in REAL_COLUMNS},
+        **{column: metrics.get(column, "") for column in REAL_COLUMNS + FOOTAGE_COLUMNS},
         "train_time_s": metrics["train_time_s"],
         "samples_per_s": metrics["samples_per_s"],
         "git_commit": commit,
