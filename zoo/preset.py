@@ -43,17 +43,19 @@ class Preset:
         return {"clip": self.clip, "fusion": self.fusion, **self.options}
 
 
-def sized_presets(tiny: dict[str, Any], small: dict[str, Any],
-                  base: dict[str, Any]) -> dict[str, Preset]:
+def sized_presets(tiny: dict[str, Any], small: dict[str, Any], base: dict[str, Any],
+                  late: bool = True) -> dict[str, Preset]:
     """The usual presets of a zoo model, from the model's own options for each size: ``tiny``
-    and ``base`` with temporal fusion (the default) and late fusion (``*_late``), and ``small``
-    (temporal) between them, at a frame size where a real drumstick is still visible."""
+    and ``base`` with temporal fusion (the default), ``small`` (temporal) between them, at a
+    frame size where a real drumstick is still visible, and, for a model whose builder has a
+    late fusion (``late=True``), ``tiny_late`` and ``base_late``."""
     from zoo.clip import CLIP_PRESETS
 
-    return {
+    presets = {
         "tiny": Preset(CLIP_PRESETS["tiny"], "temporal", tiny),
         "tiny_late": Preset(CLIP_PRESETS["tiny"], "late", tiny),
         "small": Preset(CLIP_PRESETS["small"], "temporal", small),
         "base": Preset(CLIP_PRESETS["base"], "temporal", base),
         "base_late": Preset(CLIP_PRESETS["base"], "late", base),
     }
+    return presets if late else {name: p for name, p in presets.items() if p.fusion != "late"}
