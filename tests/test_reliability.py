@@ -386,3 +386,29 @@ def test_an_unknown_preset_and_a_truncated_model_file_say_so(tmp_path, model_pat
     truncated.write_bytes(model_path.read_bytes()[:1000])
     with pytest.raises(KerasVisError, match="truncated.keras: not a .keras file"):
         load_model(truncated)
+
+
+# ---- 7. media that cannot answer says so ----
+
+def test_a_low_frame_rate_video_is_warned_in_predict_and_left_out_of_evaluate(tmp_path):
+    from keras_vis.inference.evaluate import evaluate
+    from keras_vis.inference.predict import predict
+    from tests.media import write_video
+
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    write_video(folder / "fine.mp4", seconds=3.0, fps=10, size=(64, 64))
+    write_video(folder / "slow.mp4", seconds=3.0, fps=1, size=(64, 64))
+    write_video(folder / "short.mp4", seconds=0.4, fps=10, size=(64, 64), seed=1)
+
+    result = predict(folder / "slow.mp4", model="onset_sync_baseline")
+    assert any("the video has 1 fps, under half the model's 10" in w for w in result.warnings)
+    assert not any("fps" in w for w in predict(folder / "fine.mp4",
+                                               model="onset_sync_baseline").warnings)
+
+    report = evaluate("onset_sync_baseline", folder, search_offsets=False)
+    assert report.metrics["clips"] == 1
+    reasons = {item["clip"]: item["reason"] for item in report.skipped}
+    assert sorted(reasons) == ["short.mp4", "slow.mp4"]
+    assert "under half the model's 2 s window" in reasons["short.mp4"]
+    assert "1 fps, under half the model's 10" in reasons["slow.mp4"]

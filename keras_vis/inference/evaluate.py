@@ -140,7 +140,7 @@ def load_clips(paths: Iterable[Path], clip: ClipSpec) -> tuple[list[Clip], list[
     """Decode each file at ``clip``'s fps, size and rate; a file that cannot be read (or has no
     sound) is reported in the second list and left out."""
     from keras_vis.data.media import read_audio, read_video
-    from keras_vis.inference.predict import check_audio
+    from keras_vis.inference.predict import check_answerable, check_audio
 
     loaded, skipped = [], []
     for path in paths:
@@ -148,6 +148,7 @@ def load_clips(paths: Iterable[Path], clip: ClipSpec) -> tuple[list[Clip], list[
             frames = read_video(path, fps=clip.fps, size=(clip.height, clip.width))
             waveform = read_audio(path, sample_rate=clip.sample_rate, channels=clip.channels)
             check_audio(waveform, str(path))
+            check_answerable(path, clip)
         except DataError as error:
             skipped.append({"clip": path.name, "reason": str(error)})
             continue

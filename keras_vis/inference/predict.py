@@ -42,6 +42,11 @@ SILENCE_RMS = 1e-4
 MAX_CLIP = {"height": 1024, "width": 1024, "fps": 120, "seconds": 30, "sample_rate": 192000}
 # The float32 video windows of one encoder call: past this, --batch-size cannot fit.
 MAX_VIDEO_BATCH_BYTES = 2 << 30
+# Media that cannot answer: under half the model's frame rate most frames it sees are repeats
+# (the timing, and the offset, rest on a few frames); under half a window most of what it
+# scores is padding (aligned and swapped pairs then score alike).
+MIN_FPS_FRACTION = 0.5
+MIN_SECONDS_FRACTION = 0.5
 # The verdict (``Prediction.verdict``): p_real at offset 0 must clear 0.5 by this much either way
 # to call a pair in sync or not; a shifted offset must beat offset 0 by as much, with at least
 # MEDIUM_CONFIDENCE, to be reported as the audio's lag.
@@ -354,7 +359,7 @@ def read_media(video: str | os.PathLike, audio: str | os.PathLike | None, clip: 
     # The header's length, not frames x 1/fps: sampling at the model's fps rounds up a frame.
     video_s = min(info.duration, len(frames) / clip.fps)
     audio_s = len(waveform) / clip.sample_rate
-    warnings = length_warnings(video_s, audio_s, clip)
+    warnings = length_warnings(video_s, audio_s, clip) + frame_rate_warnings(info.fps, clip)
     if audio is None and info.audio_lead_s is not None and abs(info.audio_lead_s) >= 0.5 / clip.fps:
         lead = info.audio_lead_s
         warnings.append(
@@ -546,6 +551,29 @@ def length_warnings(video_s: float, audio_s: float, clip: ClipSpec) -> list[str]
             f"({clip.seconds:g} s): padded, so the score rests on less evidence"
         )
     return warnings
+
+
+def frame_rate_warnings(source_fps: float, clip: ClipSpec) -> list[str]:
+    """A warning when the video's own frame rate is too low for the model's (``MIN_FPS_FRACTION``)."""
+    if source_fps >= MIN_FPS_FRACTION * clip.fps:
+        return []
+    return [f"the video has {source_fps:.3g} fps, under half the model's {clip.fps:g}: most "
+            f"frames the model sees are repeats, so p_real and the offset rest on few frames"]
+
+
+def check_answerable(path: str | os.PathLike, clip: ClipSpec) -> None:
+    """``DataError`` naming ``path`` when the video cannot answer at ``clip``: too few frames a
+    second (``frame_rate_warnings``), or shorter than ``MIN_SECONDS_FRACTION`` of a window.
+    ``evaluate`` reports such a clip and leaves it out of its metrics."""
+    from keras_vis.data.media import probe_video
+
+    info = probe_video(path)
+    problems = frame_rate_warnings(info.fps, clip)
+    if info.duration < MIN_SECONDS_FRACTION * clip.seconds:
+        problems.append(f"it lasts {info.duration:.2f} s, under half the model's "
+                        f"{clip.seconds:g} s window: most of each scored window is padding")
+    if problems:
+        raise DataError(f"{path}: cannot be scored fairly: {'; '.join(problems)}")
 
 
 def search_warnings(offsets_s: np.ndarray, offset_scores: np.ndarray,
