@@ -412,3 +412,16 @@ def test_a_low_frame_rate_video_is_warned_in_predict_and_left_out_of_evaluate(tm
     assert sorted(reasons) == ["short.mp4", "slow.mp4"]
     assert "under half the model's 2 s window" in reasons["short.mp4"]
     assert "1 fps, under half the model's 10" in reasons["slow.mp4"]
+
+
+def test_run_with_a_runs_folder_that_is_a_file_or_a_bad_override_leaves_nothing(tmp_path):
+    config = tmp_path / "probe.toml"
+    config.write_text('[model]\nname = "onset_sync_baseline"\npreset = "tiny"\n')
+    (tmp_path / "runs").write_text("a file")
+    done = cli("run", str(config), "--runs-dir", str(tmp_path / "runs"),
+               "--results", str(tmp_path / "r.csv"))
+    assert_clean_error(done, "runs: the runs folder is a file, not a folder")
+    done = cli("run", str(config), "--set", "model.overrides.max_lag_s=0", "--runs-dir",
+               str(tmp_path / "fresh"), "--results", str(tmp_path / "r.csv"))
+    assert_clean_error(done, "model.overrides.max_lag_s: must be a positive number of seconds")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["probe.toml", "runs"]
