@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 # make demo BACKEND=jax trains it as the shipped default was trained.
 BACKEND ?= $(or $(KERAS_BACKEND),tensorflow)
 
-.PHONY: demo test venv clean
+.PHONY: demo test check venv clean
 
 venv: $(VENV)/.installed
 
@@ -26,6 +26,16 @@ demo: venv
 # (--dist loadfile), so each file's module fixtures are made once.
 test: venv
 	$(PY) -m pytest -q --numprocesses auto --maxprocesses 4 --dist loadfile
+
+# The fast tier for the inner loop (under 2 minutes on 2 cores): the suite without the tests
+# marked slow and without the files that train, decode or start backends in subprocesses,
+# which `make test` (what CI runs) keeps.
+CHECK_SKIPS := tests/zoo/test_every_model.py tests/training/test_experiment.py tests/benchmarks \
+	tests/commands/test_demo_command.py tests/commands/test_predict_command.py tests/inference \
+	tests/test_checkpoints.py tests/test_reliability.py tests/data/test_dataset.py
+check: venv
+	$(PY) -m pytest -q -m "not slow" --numprocesses auto --maxprocesses 4 --dist loadfile \
+		$(addprefix --ignore=,$(CHECK_SKIPS))
 
 clean:
 	rm -rf $(VENV) runs .cache data
