@@ -44,8 +44,10 @@ def metadata(name: str) -> dict:
 
 
 def ship(run_dir: str | Path, name: str, description: str) -> Path:
-    """Copy a finished run's best checkpoint into the package as ``name``, with metadata made
-    from the run's own record (its results row and real-clip report)."""
+    """Copy a finished run's model (its calibrated checkpoint where it has one, else its best)
+    into the package as ``name``, with metadata made from the run's own record: its results row,
+    real-clip report, the data it trained on (with a digest of each footage folder's
+    manifests), its calibration and its held-out footage figures."""
     from keras_vis import files
     from keras_vis.training.rundir import RunDir
 
@@ -59,7 +61,7 @@ def ship(run_dir: str | Path, name: str, description: str) -> Path:
     folder = root() / name
     folder.mkdir(parents=True, exist_ok=True)
     with files.atomic_path(folder / MODEL_FILE) as partial:
-        shutil.copyfile(run.best_path, partial)
+        shutil.copyfile(run.model_path, partial)
     record = {
         "name": name,
         "description": description,
@@ -70,6 +72,31 @@ def ship(run_dir: str | Path, name: str, description: str) -> Path:
         "params": row["params"], "epochs": row["epochs"],
         "synthetic_test": {"accuracy": row["test_accuracy"], "auc": row["test_auc"]},
         "real_clips": real["metrics"] if real else None,
+        "training_data": _training_data(run),
+        "calibration": _read_json(run.path / "calibration.json"),
+        "footage_heldout": (_read_json(run.path / "footage_heldout.json") or {}).get("metrics"),
     }
     files.write_text(folder / METADATA_FILE, json.dumps(record, indent=2, default=str) + "\n")
     return folder
+
+
+def _read_json(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _training_data(run) -> dict:
+    """What the run trained on, from its own config: the dataset (generated or not) and each
+    footage folder with the digest of its manifests (``keras_vis.data.footage``)."""
+    from keras_vis.data.footage import manifest_digest
+
+    config = _read_json(run.path / run.CONFIG) or {}
+    data = config.get("data", {})
+    footage = []
+    for folder in data.get("footage", []):
+        entry = {"folder": folder}
+        if Path(folder).is_dir():
+            entry["manifest_sha256_16"] = manifest_digest(folder)
+        footage.append(entry)
+    return {"dataset": data.get("dataset"), "footage": footage,
+            "footage_weight": data.get("footage_weight") if footage else None,
+            "task": data.get("task"), "init": config.get("model", {}).get("init") or None}

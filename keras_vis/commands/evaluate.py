@@ -26,6 +26,9 @@ def register(subparsers, parents) -> None:
     p.add_argument("--batch-size", type=int, default=64,
                    help="pairs per call of the fusion head; the video and audio encoders "
                         "take a sixteenth and a quarter of it per call (default 64)")
+    p.add_argument("--plot", metavar="PNG",
+                   help="also draw a reliability diagram of p_real and the histogram of offset "
+                        "errors to this PNG file")
     p.set_defaults(func=main)
 
 
@@ -43,4 +46,10 @@ def main(args) -> int:
         print(json.dumps(report.to_dict(), indent=2, default=float))
     else:
         print(format_report(report))
+    if args.plot:
+        from keras_vis.inference.evaluate import MAX_OFFSET_S, OFFSET_TOLERANCE_S
+        from keras_vis.results.reliability import plot_report
+
+        path = plot_report(report, args.plot, OFFSET_TOLERANCE_S, MAX_OFFSET_S)
+        print(f"plot: {path}", file=sys.stderr)
     return 0

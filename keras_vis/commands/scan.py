@@ -12,7 +12,15 @@ def register(subparsers, parents) -> None:
         description="Probe every <id>_mic.mp4 / <id>_mic.wav / <id>_times.txt under ROOT (headers "
         "only). Exits 0 when at least one recording is usable, 1 when none is.",
     )
-    p.add_argument("root", help="dataset folder (Greatest Hits layout)")
+    p.add_argument("root", help="dataset folder (Greatest Hits layout), or with --footage any "
+                   "folder of videos with their own sound")
+    p.add_argument("--footage", action="store_true",
+                   help="ROOT is real footage: every video under it (recursive) with its own "
+                   "sound, as data.footage trains on it; unreadable, soundless, silent or too "
+                   "short files are listed with the reason and skipped")
+    p.add_argument("--min-seconds", type=float, default=2.0,
+                   help="with --footage: shorter clips are skipped (default 2.0, one window "
+                   "of the zoo's presets)")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.add_argument("--tolerance", type=float, default=0.5,
                    help="allowed audio/video length difference in seconds (default 0.5)")
@@ -20,6 +28,8 @@ def register(subparsers, parents) -> None:
 
 
 def main(args) -> int:
+    if args.footage:
+        return _footage(args)
     from keras_vis.data.scan import scan
 
     report = scan(args.root, tolerance_s=args.tolerance)
@@ -36,5 +46,29 @@ def main(args) -> int:
             print(f"  note {item['id']}: {item['note']}")
     if not report.recordings:
         print(f"error: no usable recordings in {report.root}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _footage(args) -> int:
+    from keras_vis.data.footage import footage_summary, scan_footage, source_of
+    from keras_vis.data.split import split
+
+    report = scan_footage(args.root, min_seconds=args.min_seconds, quiet=not sys.stderr.isatty())
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=1))
+    else:
+        events = sum(len(r.events) for r in report.recordings)
+        print(f"{footage_summary(report)}; {events} sound onsets")
+        if len({source_of(r.id) for r in report.recordings}) >= 3:
+            parts = split(report.recordings, group_of=source_of)
+            print(f"  split by source video (seed 0): {len(parts.train)} train, "
+                  f"{len(parts.val)} val, {len(parts.test)} test clips")
+        for item in report.skipped:
+            print(f"  skipped {item['id']}: {item['reason']}")
+        for item in report.notes:
+            print(f"  note {item['id']}: {item['note']}")
+    if not report.recordings:
+        print(f"error: no usable footage in {report.root}", file=sys.stderr)
         return 1
     return 0

@@ -60,7 +60,7 @@ def calibrate_on_footage(model, clip_files: Sequence, *, batch_size: int = 64):
                         f"{len(clip_files)}")
     print(f"calibrating p_real on {len(clip_files)} held-out footage clips", file=sys.stderr)
     report = evaluate(model, [str(f) for f in clip_files], batch_size=batch_size,
-                      search_offsets=False, progress=sys.stderr.isatty())
+                      search_offsets=False, progress=True)
     p_real = [row["p_real"] for row in report.pairs]
     labels = [row["label"] for row in report.pairs]
     scale, bias = fit_platt(p_real, labels)

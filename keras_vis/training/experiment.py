@@ -21,8 +21,7 @@ from pathlib import Path
 
 from keras_vis.errors import ConfigError, DataError, KerasVisError
 from keras_vis.files import check_writable
-from keras_vis.results.table import (FOOTAGE_COLUMNS, REAL_COLUMNS, append_result,
-                                     check_appendable)
+from keras_vis.results.table import FOOTAGE_COLUMNS, REAL_COLUMNS, check_appendable
 from keras_vis.training.config import ExperimentConfig, config_overrides
 from keras_vis.training.rundir import RunDir
 
@@ -61,32 +60,15 @@ def run(
 
 def _run(config, *, overrides, distribute, runs_dir, results_path, command, verbose,
          held: contextlib.ExitStack) -> RunResult:
-    """``run``'s body; what it enters into ``held`` (the run lock) is released when it ends."""
-    if not isinstance(config, ExperimentConfig):
-        path = str(config)
-        config = ExperimentConfig.from_toml(config, overrides)
-        command = command or f"keras_vis.run({path!r}, overrides={list(overrides)!r})"
-    elif overrides:
-        raise ConfigError("overrides apply to a config file; change the config object instead")
-
+    """``run``'s body, a recipe of named steps; what it enters into ``held`` (the run lock)
+    is released when it ends."""
+    config, command = _load_config(config, overrides, command)
     import keras
 
     import zoo
-    from keras_vis.data import AVPairs, prepare
-    from keras_vis.data.footage import prepare_footage
-    from keras_vis.training.pretrained import freeze, load_parts
-    from keras_vis.training.callbacks import (
-        AtomicBackupAndRestore, AtomicModelCheckpoint, EpochTimer, ResumableEarlyStopping,
-        StopOnNaN,
-    )
 
     backend = keras.backend.backend()
-    # Before any data work: the run must be able to add its row to the results table, and no
-    # identical run may be in progress (the two would share one run folder and interleave its
-    # history).
-    check_appendable(results_path)
-    check_writable(runs_dir, "runs folder")
-    held.enter_context(_hold_run_lock(Path(runs_dir), config, backend, distribute))
+    _before_any_work(config, backend, runs_dir, results_path, distribute, held)
     # The code that trains is the code at start: later edits to the checkout must not be
     # credited with this run's numbers.
     commit = _git_commit()
@@ -95,7 +77,68 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     keras.utils.set_random_seed(config.train.seed)
 
     clip = zoo.get_preset(config.model.name, config.model.preset).clip
-    data = config.data
+    data = _prepare_data(config.data, clip)
+    loaders = _loaders(config, data)
+    run = RunDir.resume_or_create(runs_dir, config.name, backend, _resolved(config, backend))
+    check_writable(run.path, "run folder")
+    print(f"run folder: {run.path}", file=sys.stderr)
+    model, trainer = _build_model(config, clip)
+    _fit(run, config, model, trainer, loaders, verbose)
+    history = run.history()
+    final = _final_model(run, config, data.footage, recompile=trainer is not model)
+    metrics = _score(run, config, final, loaders, data.footage, history, verbose)
+    row = _results_row(config, backend, metrics, model, data, run.path, command, commit)
+    # The run folder keeps its row (checkpoints.ship reads it), with the one figure the row
+    # leaves out; the metrics are not written a second time beside it.
+    run.commit_result(results_path, row, best_epoch=metrics["best_epoch"])
+    print(
+        f"{config.name} [{backend}] test accuracy {metrics['test_accuracy']:.3f} "
+        f"AUC {metrics['test_auc']:.3f} -> {results_path}",
+        file=sys.stderr,
+    )
+    return RunResult(run_dir=run.path, metrics=metrics, row=row)
+
+
+def _load_config(config, overrides, command) -> tuple[ExperimentConfig, str | None]:
+    """The validated config, and the command that a results row names (an API call too)."""
+    if not isinstance(config, ExperimentConfig):
+        path = str(config)
+        config = ExperimentConfig.from_toml(config, overrides)
+        command = command or f"keras_vis.run({path!r}, overrides={list(overrides)!r})"
+    elif overrides:
+        raise ConfigError("overrides apply to a config file; change the config object instead")
+    return config, command
+
+
+def _before_any_work(config, backend: str, runs_dir, results_path, distribute: bool,
+                     held: contextlib.ExitStack) -> None:
+    """The run must be able to add its row to the results table and write its folder, and no
+    identical run may be in progress (the two would share one run folder and interleave its
+    history): checked, and the run lock taken, before any data work."""
+    check_appendable(results_path)
+    check_writable(runs_dir, "runs folder")
+    held.enter_context(_hold_run_lock(Path(runs_dir), config, backend, distribute))
+
+
+@dataclasses.dataclass
+class RunData:
+    """What a run trains and is tested on: the dataset's cache and split, the test dataset
+    (the same one unless ``data.test_dataset``), and each footage folder, prepared."""
+
+    root: Path
+    cache: object
+    split: object
+    test_root: Path
+    test_cache: object
+    test_recordings: list
+    footage: list
+
+
+def _prepare_data(data, clip) -> RunData:
+    """Generate (when asked and missing), scan, split and cache every dataset of the run."""
+    from keras_vis.data import prepare
+    from keras_vis.data.footage import prepare_footage
+
     root = ensure_dataset(data.dataset, "data.dataset")
     # One scan per dataset: its recordings feed both the split and the cache.
     recordings = _usable_recordings(root)
@@ -109,122 +152,150 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
         test_recordings = _split(test_usable, test_root, data).test
     else:
         test_root, test_cache, test_recordings = root, cache, train_split.test
-
     footage = [prepare_footage(folder, clip, cache_dir=data.cache_dir or None,
                                val_fraction=data.val_fraction, test_fraction=data.test_fraction,
                                seed=data.split_seed) for folder in data.footage]
+    return RunData(root, cache, train_split, test_root, test_cache, test_recordings, footage)
 
-    pair_options = dict(
-        offset_range=(data.sync_offset_min_s, data.sync_offset_max_s),
-        tolerance_s=data.sync_tolerance_s,
-        windows=data.windows,
+
+@dataclasses.dataclass
+class Loaders:
+    train: object
+    val: object
+    test: object
+
+
+def _loaders(config, data: RunData) -> Loaders:
+    """The train, val and test batches (``AVPairs``; mixed with footage when there is some)."""
+    from keras_vis.data import AVPairs
+
+    settings = config.data
+    loader = dict(
+        task=settings.task, batch_size=config.train.batch_size,
+        offset_range=(settings.sync_offset_min_s, settings.sync_offset_max_s),
+        tolerance_s=settings.sync_tolerance_s, windows=settings.windows,
     )
-    loader = dict(task=data.task, batch_size=config.train.batch_size, **pair_options)
     # The lag loss trains on each pair's offset, so the pairs fit on carry it (not the test's).
     lag_loss = config.train.lag_loss > 0
-    train_ds = AVPairs(
-        cache, train_split.train, split_name="train", augment=config.train.augment,
-        seed=config.train.seed, per_recording=data.train_pairs_per_recording,
+    train = AVPairs(
+        data.cache, data.split.train, split_name="train", augment=config.train.augment,
+        seed=config.train.seed, per_recording=settings.train_pairs_per_recording,
         workers=config.train.workers, offsets=lag_loss, **loader,
     )
     # Val and test pairs are seeded by the data, not the run: every run on this dataset, task
     # and clip is measured on the same stored pairs.
-    evaluation = dict(seed=data.split_seed, per_recording=data.eval_pairs_per_recording, **loader)
-    val_ds = AVPairs(cache, train_split.val, split_name="val", offsets=lag_loss, **evaluation)
-    test_ds = AVPairs(test_cache, test_recordings, split_name="test", **evaluation)
-    if footage:
-        train_ds, val_ds = _with_footage(train_ds, val_ds, footage, config, loader, evaluation,
-                                         lag_loss)
+    evaluation = dict(seed=settings.split_seed, per_recording=settings.eval_pairs_per_recording,
+                      **loader)
+    val = AVPairs(data.cache, data.split.val, split_name="val", offsets=lag_loss, **evaluation)
+    test = AVPairs(data.test_cache, data.test_recordings, split_name="test", **evaluation)
+    if data.footage:
+        train, val = _with_footage(train, val, data.footage, config, loader, evaluation,
+                                   lag_loss)
+    return Loaders(train, val, test)
 
-    run = RunDir.resume_or_create(runs_dir, config.name, backend, _resolved(config, backend))
-    run_dir = run.path
-    check_writable(run_dir, "run folder")
-    print(f"run folder: {run_dir}", file=sys.stderr)
+
+def _scoring() -> dict:
+    import keras
+
+    return dict(loss="binary_crossentropy", metrics=["accuracy", keras.metrics.AUC(name="auc")])
+
+
+def _build_model(config, clip):
+    """``(model, trainer)``: the zoo model (started from a pre-trained run's parts, some frozen,
+    when asked) and what ``fit`` trains: the model itself, or with the lag loss a wrapper
+    sharing every weight of it (the model stays what the checkpoint saves)."""
+    import zoo
+    from keras_vis.training.pretrained import freeze, load_parts
+
     model = zoo.build(config.model.name, config.model.preset, dtype=config.train.precision,
                       **config.model.overrides)
     if config.model.init:
         # On a resumed run the backup's weights replace these at the first epoch.
         load_parts(model, config.model.init, config.model.init_parts)
     freeze(model, config.train.freeze)
-    # What fit trains; with the lag loss a wrapper sharing every weight of ``model``, which
-    # stays what the checkpoint saves.
     trainer = model
-    if lag_loss:
+    if config.train.lag_loss > 0:
         from keras_vis.training.lag_loss import lag_trainer
 
         try:
             trainer = lag_trainer(model, clip, config.train.lag_loss)
         except ValueError as error:
             raise ConfigError(f"train.lag_loss: {error}") from None
+    return model, trainer
 
-    def scoring():
-        return dict(loss="binary_crossentropy",
-                    metrics=["accuracy", keras.metrics.AUC(name="auc")])
 
-    trainer.compile(optimizer=_optimizer(config, steps_per_epoch=len(train_ds)), **scoring())
+def _fit(run: RunDir, config, model, trainer, loaders: Loaders, verbose) -> None:
+    """Train (or resume training) with history, best-checkpoint and backup callbacks; nothing
+    when the run had finished training. Marks the run trained."""
+    import keras
+
+    from keras_vis.training.callbacks import (
+        AtomicBackupAndRestore, AtomicModelCheckpoint, EpochTimer, ResumableEarlyStopping,
+        StopOnNaN,
+    )
+
+    trainer.compile(optimizer=_optimizer(config, steps_per_epoch=len(loaders.train)),
+                    **_scoring())
     trained = run.trained
-    start_epoch = 0 if trained else run.resume_epoch()
-    best_score, since_best = run.best_so_far("val_accuracy")
-    callbacks = [
-        EpochTimer(),
-        keras.callbacks.CSVLogger(str(run.history_path), append=True),
-        AtomicModelCheckpoint(run.best_path, monitor="val_accuracy", mode="max",
-                              save_best_only=True, initial_value_threshold=best_score,
-                              saved_model=model),
-        # Last, so a kill between callbacks leaves history ahead of the backup (trimmed on resume).
-        AtomicBackupAndRestore(run.backup_path),
-    ]
-    if config.train.early_stopping_patience:
-        callbacks.insert(0, ResumableEarlyStopping(config.train.early_stopping_patience,
-                                                   best=best_score, wait=since_best))
-    # First: a nan loss stops the run before any other callback records the broken epoch.
-    callbacks.insert(0, StopOnNaN(
-        str(run_dir), f"Try a lower train.learning_rate (now {config.train.learning_rate:g})."
-    ))
-
     if trained:
-        print(f"{run_dir}: training had finished; going straight to the test step",
+        print(f"{run.path}: training had finished; going straight to the test step",
               file=sys.stderr)
     else:
+        start_epoch = run.resume_epoch()
+        best_score, since_best = run.best_so_far("val_accuracy")
+        callbacks = [
+            EpochTimer(),
+            keras.callbacks.CSVLogger(str(run.history_path), append=True),
+            AtomicModelCheckpoint(run.best_path, monitor="val_accuracy", mode="max",
+                                  save_best_only=True, initial_value_threshold=best_score,
+                                  saved_model=model),
+            # Last, so a kill between callbacks leaves history ahead of the backup (trimmed on
+            # resume).
+            AtomicBackupAndRestore(run.backup_path),
+        ]
+        if config.train.early_stopping_patience:
+            callbacks.insert(0, ResumableEarlyStopping(config.train.early_stopping_patience,
+                                                       best=best_score, wait=since_best))
+        # First: a nan loss stops the run before any other callback records the broken epoch.
+        callbacks.insert(0, StopOnNaN(
+            str(run.path),
+            f"Try a lower train.learning_rate (now {config.train.learning_rate:g})."
+        ))
         if start_epoch:
-            print(f"resuming {run_dir} after epoch {start_epoch}", file=sys.stderr)
-            train_ds.set_epoch(start_epoch)
-        trainer.fit(
-            train_ds,
-            validation_data=val_ds,
-            epochs=config.train.epochs,
-            callbacks=callbacks,
-            verbose=_verbosity(verbose),
-        )
+            print(f"resuming {run.path} after epoch {start_epoch}", file=sys.stderr)
+            loaders.train.set_epoch(start_epoch)
+        trainer.fit(loaders.train, validation_data=loaders.val, epochs=config.train.epochs,
+                    callbacks=callbacks, verbose=_verbosity(verbose))
     if not run.best_path.exists():
-        raise KerasVisError(f"{run_dir}: training ended without a checkpoint (no epoch finished)")
-    history = run.history()
+        raise KerasVisError(f"{run.path}: training ended without a checkpoint (no epoch finished)")
     if not trained:
-        run.mark_trained(len(history))
+        run.mark_trained(len(run.history()))
 
-    best_model = keras.saving.load_model(run.best_path)
+
+def _final_model(run: RunDir, config, footage: list, recompile: bool):
+    """The best checkpoint, calibrated on the footage's val part when asked, compiled to score."""
+    import keras
+
+    model = keras.saving.load_model(run.best_path)
     if config.train.calibrate:
-        best_model = _calibrate(best_model, footage, run_dir)
-    if trainer is not model or config.train.calibrate:
-        # Saved uncompiled (the optimizer trained the wrapper, or calibration rebuilt the
+        model = _calibrate(model, footage, run.path)
+    if recompile or config.train.calibrate:
+        # Saved uncompiled (the optimizer trained the lag wrapper, or calibration rebuilt the
         # head); the test step only scores.
-        best_model.compile(**scoring())
-    print(f"scoring the {len(test_ds)} test batches", file=sys.stderr)
-    test = best_model.evaluate(test_ds, return_dict=True, verbose=0)
-    metrics = _metrics(history, test, len(train_ds) * config.train.batch_size)
-    metrics.update(evaluate_real_clips(best_model, config.eval.clips, run_dir))
-    metrics.update(evaluate_footage(best_model, footage, run_dir))
-    row = _results_row(config, backend, metrics, model, root, test_root, cache, test_cache,
-                       run_dir, command, commit)
-    # The run folder keeps its row (checkpoints.ship reads it), with the one figure the row
-    # leaves out; the metrics are not written a second time beside it.
-    run.commit_result(results_path, row, best_epoch=metrics["best_epoch"])
-    print(
-        f"{config.name} [{backend}] test accuracy {metrics['test_accuracy']:.3f} "
-        f"AUC {metrics['test_auc']:.3f} -> {results_path}",
-        file=sys.stderr,
-    )
-    return RunResult(run_dir=run_dir, metrics=metrics, row=row)
+        model.compile(**_scoring())
+    return model
+
+
+def _score(run: RunDir, config, model, loaders: Loaders, footage: list, history,
+           verbose) -> dict:
+    """Every figure of the results row: the fixed test pairs, the real clips (``eval.clips``)
+    and the held-out footage, beside what training recorded."""
+    print(f"scoring the {len(loaders.test)} test batches", file=sys.stderr)
+    test = model.evaluate(loaders.test, return_dict=True, verbose=_verbosity(verbose))
+    metrics = _metrics(history, test, len(loaders.train) * config.train.batch_size)
+    metrics.update(evaluate_real_clips(model, config.eval.clips, run.path))
+    metrics.update(evaluate_footage(model, footage, run.path))
+    return metrics
 
 
 def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
@@ -239,7 +310,8 @@ def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
               file=sys.stderr)
     if not present or len(present) != len(folders):
         return empty
-    report = evaluate(model, present)
+    print(f"scoring the real clips in {', '.join(present)}", file=sys.stderr)
+    report = evaluate(model, present, progress=True)
     RunDir(run_dir).write_real_clips(report.to_dict())
     m = report.metrics
     print(f"real clips: balanced accuracy {m['balanced_accuracy']:.3f}"
@@ -299,7 +371,7 @@ def evaluate_footage(model, footage, run_dir: Path) -> dict:
     if not clip_files:
         return empty
     print(f"scoring {len(clip_files)} held-out footage clips", file=sys.stderr)
-    report = evaluate(model, clip_files, progress=sys.stderr.isatty())
+    report = evaluate(model, clip_files, progress=True)
     files.write_text(Path(run_dir) / "footage_heldout.json",
                      json.dumps(report.to_dict(), indent=1, default=float) + "\n")
     m = report.metrics
@@ -509,8 +581,8 @@ def _metrics(history, test: dict, samples_per_epoch: int) -> dict:
     }
 
 
-def _results_row(config, backend, metrics, model, root, test_root, cache, test_cache, run_dir,
-                 command, commit) -> dict:
+def _results_row(config, backend, metrics, model, data: RunData, run_dir, command,
+                 commit) -> dict:
     import keras
 
     from keras_vis.device import device_in_use
@@ -519,12 +591,15 @@ def _results_row(config, backend, metrics, model, root, test_root, cache, test_c
     fusion = overrides.get("fusion") or getattr(
         __import__("zoo").get_preset(config.model.name, config.model.preset), "fusion", ""
     )
+    root, test_root = data.root, data.test_root
     dataset = str(root) if test_root == root else f"{root} -> test {test_root}"
     if config.data.footage:
         dataset += " + footage " + ",".join(config.data.footage)
-    fingerprint = cache.fingerprint if test_root == root else (
-        f"{cache.fingerprint}->{test_cache.fingerprint}"
+    fingerprint = data.cache.fingerprint if test_root == root else (
+        f"{data.cache.fingerprint}->{data.test_cache.fingerprint}"
     )
+    if data.footage:
+        fingerprint += "+" + "+".join(f.cache.fingerprint for f in data.footage)
     return {
         "experiment": config.name,
         "overrides": config_overrides(config),

@@ -62,9 +62,7 @@ def load_parts(model, reference: str, names: Sequence[str]) -> Path:
             raise ConfigError(
                 f"model.init: {path}: part {name} does not fit this model (its weights have "
                 f"shapes {found[:3]}..., this model's {shapes[:3]}...): same model and preset?")
-        model.get_layer(name).set_weights([w.numpy() if hasattr(w, "numpy") else
-                                           keras.ops.convert_to_numpy(w)
-                                           for w in source_weights])
+        model.get_layer(name).set_weights(source.get_layer(name).get_weights())
     print(f"model.init: {', '.join(names)} loaded from {path}", file=sys.stderr)
     return path
 

@@ -9,6 +9,12 @@ from keras_vis.data.augment import SWITCHES, Augmenter
 from keras_vis.errors import ConfigError
 
 
+# The switches that vary footage as real footage varies; the per-pixel reference below covers
+# the others, and these have tests of their own.
+DEGRADING = ("resolution", "compression", "framerate", "bandlimit")
+CLASSIC = tuple(name for name in SWITCHES if name not in DEGRADING)
+
+
 def batch(seed=0, size=6, frames=5, height=16, width=20, samples=800):
     rng = np.random.default_rng(seed)
     video = rng.integers(0, 256, (size, frames, height, width, 3), dtype=np.uint8)
@@ -59,7 +65,7 @@ def test_deterministic_for_a_fixed_seed_and_step():
 def test_each_switch_changes_only_its_modality(switch):
     video, audio = batch(size=8)
     settings = {switch: True}
-    if switch in ("noise", "mix"):
+    if switch in ("noise", "mix", *DEGRADING):
         settings = {switch: {"probability": 1.0}}
     out_video, out_audio = Augmenter(settings, seed=1)(video, audio, step=(0, 0))
     assert out_video.shape == video.shape and out_video.dtype == np.uint8
@@ -70,7 +76,8 @@ def test_each_switch_changes_only_its_modality(switch):
         "crop": (True, False), "flip": (True, True), "color": (True, False),
         "time_jitter": (False, False),  # moves windows (see shift_windows), not pixels
         "gain": (False, True), "noise": (False, True), "eq": (False, True),
-        "mix": (False, True),
+        "mix": (False, True), "resolution": (True, False), "compression": (True, False),
+        "framerate": (True, False), "bandlimit": (False, True),
     }[switch]
     assert (video_changed, audio_changed) == expected
 
@@ -196,7 +203,7 @@ def reference_augment(aug: Augmenter, video, audio, step, color: bool = True):
 
 def test_every_switch_matches_the_per_pixel_reference():
     video, audio = batch(size=8, frames=3, height=24, width=30, samples=500)
-    aug = Augmenter.all(seed=5)
+    aug = Augmenter({name: True for name in CLASSIC}, seed=5)
     out_video, out_audio = aug(video, audio, step=(2, 7))
     want_video, want_audio = reference_augment(aug, video, audio, (2, 7))
     # OpenCV's uint8 colour transform rounds its own way: at most one level off.
@@ -204,7 +211,7 @@ def test_every_switch_matches_the_per_pixel_reference():
     assert difference.max() <= 1 and (difference == 0).mean() > 0.9
     assert np.allclose(out_audio, want_audio, rtol=1e-5, atol=1e-6)
     # Crop and flip pick pixels: exact.
-    no_color = Augmenter({name: True for name in SWITCHES if name != "color"}, seed=5)
+    no_color = Augmenter({name: True for name in CLASSIC if name != "color"}, seed=5)
     out_video, _ = no_color(video, audio, step=(2, 7))
     want_video, _ = reference_augment(no_color, video, audio, (2, 7), color=False)
     assert np.array_equal(out_video, want_video)
@@ -217,3 +224,48 @@ def test_memory_map_style_lists_give_the_same_batch():
     as_lists = aug.apply(list(video), list(audio), aug.rng((0, 1)))
     assert all(np.array_equal(a, b) for a, b in zip(as_arrays, as_lists))
     assert as_lists[0].flags.c_contiguous and as_lists[1].dtype == np.float32
+
+
+def test_bandlimit_removes_what_lies_above_its_cut_off():
+    rate = 16000
+    t = np.arange(rate) / rate
+    tones = (np.sin(2 * np.pi * 500 * t) + np.sin(2 * np.pi * 7500 * t)).astype(np.float32)
+    audio = np.repeat(tones[None, :, None], 2, axis=2).repeat(2, axis=0)
+    video = np.zeros((2, 2, 8, 8, 3), np.uint8)
+    aug = Augmenter({"bandlimit": {"probability": 1.0, "cutoff_hz": (3000.0, 3000.0)}},
+                    sample_rate=rate)
+    _, out = aug(video, audio)
+    spectrum = np.abs(np.fft.rfft(out[0, :, 0]))
+    assert spectrum[7500] < 1e-3 * spectrum[500]
+    assert spectrum[500] == pytest.approx(np.abs(np.fft.rfft(tones))[500], rel=1e-3)
+
+
+def test_framerate_holds_frames_and_keeps_their_order():
+    video, audio = batch(size=4, frames=8)
+    out, _ = Augmenter({"framerate": {"probability": 1.0, "hold": 2}}, seed=0)(video, audio)
+    for i in range(4):
+        shown = [next(k for k in range(8) if np.array_equal(out[i, t], video[i, k]))
+                 for t in range(8)]
+        assert shown == sorted(shown) and all(t - 1 <= k <= t for t, k in enumerate(shown))
+        assert len(set(shown)) <= 5
+
+
+def test_resolution_and_compression_blur_but_keep_the_picture():
+    rng = np.random.default_rng(0)
+    smooth = np.kron(rng.integers(0, 256, (4, 3, 4, 4, 3)), np.ones((1, 1, 8, 8, 1)))
+    video = smooth.astype(np.uint8)
+    audio = np.zeros((4, 100, 2), np.float32)
+    for switch in ("resolution", "compression"):
+        out, _ = Augmenter({switch: {"probability": 1.0}}, seed=0)(video, audio)
+        error = np.abs(out.astype(int) - video).mean()
+        assert 0 < error < 40, (switch, error)
+
+
+def test_the_degrading_switches_leave_the_classic_draws_unchanged():
+    # On but never firing, they must not move what the other switches draw for a seed.
+    video, audio = batch(size=6)
+    classic = {name: True for name in CLASSIC}
+    a = Augmenter(classic, seed=2)
+    b = Augmenter({**classic, **{name: {"probability": 0.0} for name in DEGRADING}}, seed=2)
+    first, second = a(video, audio, step=(1, 2)), b(video, audio, step=(1, 2))
+    assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])

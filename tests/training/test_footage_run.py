@@ -1,0 +1,93 @@
+"""A run that learns from real footage, end to end through the command line: generated
+recordings and a folder of videos with their own sound, mixed; p_real calibrated on the
+footage's val part; the held-out footage columns; then a fine-tuning run that starts from its
+encoders and freezes them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from keras_vis.results.table import FOOTAGE_COLUMNS, read_results
+from tests.media import write_video
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def footage(tmp_path_factory):
+    root = tmp_path_factory.mktemp("my-videos")
+    for i in range(7):
+        folder = root / ("phone" if i % 2 else "camera")
+        folder.mkdir(exist_ok=True)
+        write_video(folder / f"clip{i}.mp4", seconds=3.5, fps=12, size=(48, 64), seed=i)
+    write_video(root / "no-sound.mp4", seconds=3.5, fps=12, size=(48, 64), audio=False)
+    return root
+
+
+def write_config(folder: Path, synthetic_root: Path, footage: Path, **extra) -> Path:
+    lines = [
+        'description = "footage test"',
+        "[model]", 'name = "motion_lag_fusion"', 'preset = "tiny"',
+        *[f"{key} = {value}" for key, value in extra.pop("model", {}).items()],
+        "[data]", 'task = "mixed"', "train_pairs_per_recording = 4",
+        "eval_pairs_per_recording = 4", f'cache_dir = "{folder / "cache"}"',
+        f'footage = ["{footage}"]', "footage_weight = 0.5", "val_fraction = 0.3",
+        "test_fraction = 0.3",
+        "[data.dataset]", f'root = "{synthetic_root}"',
+        "[train]", "epochs = 1", "batch_size = 4",
+        *[f"{key} = {value}" for key, value in extra.pop("train", {}).items()],
+    ]
+    path = folder / f"{extra.get('name', 'footage')}.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_ok(config: Path, folder: Path) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "keras_vis", "run", str(config), "--backend", "jax",
+         "--runs-dir", str(folder / "runs"), "--results", str(folder / "results.csv")],
+        cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+@pytest.mark.slow
+def test_footage_run_calibrates_reports_held_out_footage_and_seeds_a_fine_tune(
+        tmp_path, synthetic_root, footage):
+    config = write_config(tmp_path, synthetic_root, footage, train={"calibrate": "true"})
+    done = run_ok(config, tmp_path)
+    assert "7 usable clips" in done.stderr and "no-sound" in done.stderr
+    assert "of them real footage (50%)" in done.stderr
+    run_dir = next(p for p in (tmp_path / "runs" / "footage").iterdir() if p.is_dir())
+    for name in ("best.keras", "calibrated.keras", "calibration.json", "footage_heldout.json"):
+        assert (run_dir / name).is_file(), name
+    calibration = json.loads((run_dir / "calibration.json").read_text())
+    assert calibration["clips"] >= 2 and calibration["scale"] > 0
+    row = read_results(tmp_path / "results.csv").iloc[0]
+    assert row["footage_clips"] >= 2 and 0 <= row["footage_balanced_accuracy"] <= 1
+    assert set(FOOTAGE_COLUMNS) <= set(row.index)
+    assert f"footage {footage}" in row["dataset"]
+
+    # predict on a run folder scores with the calibrated model.
+    from keras_vis.training.rundir import RunDir
+
+    assert RunDir(run_dir).model_path.name == "calibrated.keras"
+
+    tune = write_config(tmp_path, synthetic_root, footage, name="tune",
+                        model={"init": f'"{run_dir}"'},
+                        train={"freeze": '["video_encoder", "audio_encoder"]'})
+    done = run_ok(tune, tmp_path)
+    assert f"video_encoder, audio_encoder loaded from {run_dir / 'best.keras'}" in done.stderr
+    import zoo
+
+    tuned_dir = next(p for p in (tmp_path / "runs" / "tune").iterdir() if p.is_dir())
+    first = zoo.load(run_dir / "best.keras", compile=False)
+    tuned = zoo.load(tuned_dir / "best.keras", compile=False)
+    for got, want in zip(tuned.get_layer("video_encoder").get_weights(),
+                         first.get_layer("video_encoder").get_weights()):
+        assert (got == want).all()  # frozen: exactly the pre-trained encoder
