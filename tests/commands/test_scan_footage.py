@@ -1,0 +1,41 @@
+"""scan --footage: a folder of the user's own videos, reported as training data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.media import write_video
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def scan(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "keras_vis", "scan", "--footage", *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_scan_footage_reports_usable_clips_sources_and_skips(tmp_path):
+    for i in range(3):
+        write_video(tmp_path / f"holiday__part{i + 1}.mp4", seconds=2.5, fps=12, size=(32, 48),
+                    seed=i)
+    (tmp_path / "trip").mkdir()
+    for i in range(3):
+        write_video(tmp_path / "trip" / f"walk{i}.mp4", seconds=2.5, fps=12, size=(32, 48),
+                    seed=10 + i)
+    write_video(tmp_path / "trip" / "mute.mp4", seconds=2.5, fps=12, size=(32, 48), audio=False)
+    done = scan(str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "6 usable clips" in done.stdout and "4 source videos" in done.stdout
+    assert "1 skipped" in done.stdout and "trip~mute" in done.stdout
+    assert "no sound track" in done.stdout and "split by source video" in done.stdout
+    report = json.loads(scan(str(tmp_path), "--json").stdout)
+    assert len(report["recordings"]) == 6 and report["skipped"][0]["id"] == "trip~mute"
+
+
+def test_scan_footage_with_nothing_usable_exits_1(tmp_path):
+    write_video(tmp_path / "mute.mp4", seconds=2.5, fps=12, size=(32, 48), audio=False)
+    done = scan(str(tmp_path))
+    assert done.returncode == 1 and "no usable footage" in done.stderr
