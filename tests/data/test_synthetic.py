@@ -7,13 +7,20 @@ import numpy as np
 import pytest
 import soundfile
 
-from keras_vis.data import synthetic_v2 as v2
 from keras_vis.data.media import probe_video
 from keras_vis.data.scan import parse_times
 from keras_vis.data.synthetic import (
-    MANIFEST, MATERIALS, STYLE_MATERIALS, STYLES, _pan, _stick_height, _Swing, _tasks, generate,
-    load_stats, read_manifest, recording_ids,
+    MANIFEST, MATERIALS, STYLE_MATERIALS, STYLES, generate, load_stats, read_manifest, recording_ids,
 )
+from keras_vis.data.synthetic.materials import pan
+from keras_vis.data.synthetic.v1 import Swing, stick_height
+from keras_vis.data.synthetic.v2 import settings
+from keras_vis.data.synthetic.v2.looks import load_photos, photo_look
+from keras_vis.data.synthetic.v2.motion import kinematics, plan_slides
+from keras_vis.data.synthetic.v2.plan import make_plan
+from keras_vis.data.synthetic.v2.scene import render_scene
+from keras_vis.data.synthetic.v2.video import stick_shapes
+from keras_vis.data.synthetic.writer import recording_tasks
 from keras_vis.errors import DataError
 
 ID = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$")
@@ -88,12 +95,12 @@ def test_sound_starts_at_each_contact(synthetic_root):
 
 def test_stick_touches_exactly_at_contact_and_misses_stay_above():
     swings = [
-        _Swing(t=1.0, x=0.3, y=0.5, drag=0.0, drag_s=0.0, strength=1.0, miss=False, patch=0, labelled=True),
-        _Swing(t=1.7, x=0.6, y=0.5, drag=0.1, drag_s=0.3, strength=1.0, miss=False, patch=0, labelled=True),
-        _Swing(t=2.8, x=0.6, y=0.5, drag=0.0, drag_s=0.0, strength=0.5, miss=True, patch=0, labelled=True),
+        Swing(t=1.0, x=0.3, y=0.5, drag=0.0, drag_s=0.0, strength=1.0, miss=False, patch=0, labelled=True),
+        Swing(t=1.7, x=0.6, y=0.5, drag=0.1, drag_s=0.3, strength=1.0, miss=False, patch=0, labelled=True),
+        Swing(t=2.8, x=0.6, y=0.5, drag=0.0, drag_s=0.0, strength=0.5, miss=True, patch=0, labelled=True),
     ]
     t = np.array([0.5, 0.9, 1.0, 1.35, 1.7, 1.85, 2.0, 2.8, 3.5])
-    height, xs, _ = _stick_height(t, swings, lift=100.0)
+    height, xs, _ = stick_height(t, swings, lift=100.0)
     assert height[2] == 0 and height[4] == height[5] == height[6] == 0
     assert height[1] > 0 and height[3] > 50 and height[0] == 100
     assert height[7] > 30  # a miss stops short of the surface
@@ -102,10 +109,10 @@ def test_stick_touches_exactly_at_contact_and_misses_stay_above():
 
 def test_pan_is_mirror_symmetric():
     for x in np.linspace(0, 1, 11):
-        left, right = _pan(x)
-        assert _pan(1 - x) == pytest.approx((right, left))
+        left, right = pan(x)
+        assert pan(1 - x) == pytest.approx((right, left))
         assert left ** 2 + right ** 2 == pytest.approx(1.0)
-    assert _pan(0.1)[0] > _pan(0.1)[1]
+    assert pan(0.1)[0] > pan(0.1)[1]
 
 
 def test_same_seed_same_files(tmp_path):
@@ -151,8 +158,8 @@ def v2_root(tmp_path_factory):
 
 def plans(count=40, seconds=12.0, style="v2", seed=0):
     """Recording plans (everything drawn before rendering) for ``count`` recordings: cheap."""
-    tasks = _tasks("unused", recording_ids(count, seed, style), seed, style, seconds, (256, 456), load_stats())
-    return [v2._plan(task) for task in tasks]
+    tasks = recording_tasks("unused", recording_ids(count, seed, style), seed, style, seconds, (256, 456), load_stats())
+    return [make_plan(task) for task in tasks]
 
 
 def decoded(path):
@@ -169,10 +176,10 @@ def test_styles_are_one_list():
     command.register(parser.add_subparsers(), [])
     assert parser.parse_args(["generate", "out", "--style", "v2-outdoor"]).style == "v2-outdoor"
     assert STYLES[:2] == ("studio", "outdoor")  # their seeds depend on their position
-    assert set(STYLES[2:]) == set(v2.STYLE_FAMILIES) and set(v2.FAMILIES) < set(STYLES)
-    assert v2.HELD_OUT not in v2.STYLE_FAMILIES["v2"] and len(v2.STYLE_FAMILIES["v2"]) >= 2
-    assert set(v2.STYLE_FAMILIES["v2-all"]) == set(v2.FAMILIES)
-    for family in v2.FAMILIES.values():
+    assert set(STYLES[2:]) == set(settings.STYLE_FAMILIES) and set(settings.FAMILIES) < set(STYLES)
+    assert settings.HELD_OUT not in settings.STYLE_FAMILIES["v2"] and len(settings.STYLE_FAMILIES["v2"]) >= 2
+    assert set(settings.STYLE_FAMILIES["v2-all"]) == set(settings.FAMILIES)
+    for family in settings.FAMILIES.values():
         assert set(family.materials) <= set(MATERIALS)
 
 
@@ -182,7 +189,7 @@ def test_v2_layout_media_and_manifest(v2_root):
         "version": 2, "seed": 3, "style": "v2", "recordings": 6, "seconds": 2.5, "size": [64, 96],
         "families": ["v2-indoor", "v2-tabletop"], "held_out": "v2-outdoor",
     }
-    struck = set(v2.FAMILIES["v2-indoor"].materials) | set(v2.FAMILIES["v2-tabletop"].materials)
+    struck = set(settings.FAMILIES["v2-indoor"].materials) | set(settings.FAMILIES["v2-tabletop"].materials)
     for rec_id in ids_of(v2_root):
         info = probe_video(v2_root / f"{rec_id}_mic.mp4")
         assert info.codec == "h264" and 32 <= info.height <= 64 and 32 <= info.width <= 96
@@ -229,14 +236,14 @@ def test_v2_sound_starts_at_each_contact(v2_root):
 
 
 def test_v2_band_limits_show_in_the_files(v2_root):
-    tasks = _tasks(v2_root, ids_of(v2_root), V2["seed"], "v2", V2["seconds"], V2["size"], load_stats())
+    tasks = recording_tasks(v2_root, ids_of(v2_root), V2["seed"], "v2", V2["seconds"], V2["size"], load_stats())
     above = {}
     for task in tasks:
         audio, rate = soundfile.read(str(v2_root / f"{task['id']}_mic.wav"))
         power = np.abs(np.fft.rfft(audio.mean(1))) ** 2
         share = power[np.fft.rfftfreq(len(audio), 1 / rate) > 14000].sum() / power.sum()
-        above[v2._plan(task).chain.lowpass is not None] = share
-        if v2._plan(task).chain.lowpass:
+        above[make_plan(task).chain.lowpass is not None] = share
+        if make_plan(task).chain.lowpass:
             assert share < 1e-5
     assert set(above) == {True, False}  # both kinds among these six
 
@@ -268,9 +275,9 @@ def test_v2_held_out_family_has_its_own_materials():
 def test_v2_stick_touches_at_contact_and_lifts_between(style):
     for plan in (one for whole in plans(count=6, seconds=6.0, style=style) for one in whole.strikers()):
         rng = np.random.default_rng(0)
-        slides = v2._slides(rng, plan)
+        slides = plan_slides(rng, plan)
         t, ends = np.array([e.t for e in plan.events]), np.array([e.end for e in plan.events])
-        motion = v2._kinematics(rng, plan, np.concatenate([t, t - 0.04, (ends[:-1] + t[1:]) / 2]), slides)
+        motion = kinematics(rng, plan, np.concatenate([t, t - 0.04, (ends[:-1] + t[1:]) / 2]), slides)
         n = len(t)
         at, before = motion["height"][:n], motion["height"][n:2 * n]
         missed = np.array([e.miss for e in plan.events])
@@ -293,39 +300,39 @@ def test_manifest_missing_or_broken(tmp_path):
 
 
 def test_v2_photo_style_takes_looks_from_photographs(tmp_path):
-    assert all(p.photo_rate == v2.PHOTO_RATE for p in plans(count=4, style="v2-photo"))
+    assert all(p.photo_rate == settings.PHOTO_RATE for p in plans(count=4, style="v2-photo"))
     assert all(p.photo_rate == 0.0 for p in plans(count=4))  # v2 itself is unchanged
     plan = plans(count=1, style="v2-photo")[0]
     shape = (plan.media.height + 2 * plan.pad, plan.media.width + 2 * plan.pad)
-    family = v2.FAMILIES[plan.family]
+    family = settings.FAMILIES[plan.family]
 
     def scene(rate):
-        return v2._render_scene(np.random.default_rng(5), family, plan.regions, shape,
-                                plan.media.height / 256, rate)[0]
+        return render_scene(np.random.default_rng(5), family, plan.regions, shape,
+                            plan.media.height / 256, rate)[0]
 
-    assert np.array_equal(scene(0.0), v2._render_scene(np.random.default_rng(5), family,
-                                                       plan.regions, shape, plan.media.height / 256)[0])
+    assert np.array_equal(scene(0.0), render_scene(np.random.default_rng(5), family,
+                                                   plan.regions, shape, plan.media.height / 256)[0])
     assert not np.array_equal(scene(1.0), scene(0.0))
-    look = v2._photo_look(np.random.default_rng(0), "wood", (40, 300), 0.5)  # wider than a photo
+    look = photo_look(np.random.default_rng(0), "wood", (40, 300), 0.5)  # wider than a photo
     assert look.shape == (40, 300, 3) and look.dtype == np.float32 and look.std() > 5
     generate(tmp_path, recordings=2, seconds=2.5, seed=1, style="v2-photo", size=(64, 96),
              workers=1, quiet=True)
     assert_layout(tmp_path, 2)
     manifest = read_manifest(tmp_path)
-    assert manifest["style"] == "v2-photo" and manifest["held_out"] == v2.HELD_OUT
+    assert manifest["style"] == "v2-photo" and manifest["held_out"] == settings.HELD_OUT
 
 
 def test_v2_photo_style_without_scikit_image_is_a_clear_error(monkeypatch):
     import importlib.util
 
-    v2._photos.cache_clear()
+    load_photos.cache_clear()
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     try:
         with pytest.raises(DataError, match="pip install scikit-image"):
-            v2._photo_look(np.random.default_rng(0), "wood", (8, 8), 1.0)
+            photo_look(np.random.default_rng(0), "wood", (8, 8), 1.0)
     finally:
         monkeypatch.undo()
-        v2._photos.cache_clear()
+        load_photos.cache_clear()
 
 
 def test_v2_rhythm_strikes_v2_scenes_to_a_steady_beat():
@@ -340,8 +347,8 @@ def test_v2_rhythm_strikes_v2_scenes_to_a_steady_beat():
         retimed += 1
         gaps = np.diff([e.t for e in a.events])
         # Within bursts whole beats (a long scratch skips some), up to the beat's jitter.
-        beats = gaps[gaps <= v2.BURST_GAP_S] / np.min(gaps)
-        assert np.mean(np.abs(beats - np.round(beats)) < 4 * v2.BEAT_JITTER * beats) > 0.9
+        beats = gaps[gaps <= settings.BURST_GAP_S] / np.min(gaps)
+        assert np.mean(np.abs(beats - np.round(beats)) < 4 * settings.BEAT_JITTER * beats) > 0.9
         assert all(g >= (e.end - e.t) + 0.2 - 1e-4 for g, e in zip(gaps, a.events))
     assert 0.4 * len(ours) <= retimed <= 0.8 * len(ours)
     irregular = [np.diff([e.t for e in b.events]) for b in theirs]
@@ -353,7 +360,7 @@ def test_v2_strikers_strike_v2_scenes_with_other_tools(tmp_path):
     for a, b in zip(ours, theirs):  # the same scene and contacts: only the striker differs
         assert a.family == b.family and [r.look for r in a.regions] == [r.look for r in b.regions]
         assert [(e.t, e.point, e.miss) for e in a.events] == [(e.t, e.point, e.miss) for e in b.events]
-    assert {p.rig.kind for p in ours} == set(v2.STRIKERS) and {p.rig.kind for p in theirs} == {"drumstick"}
+    assert {p.rig.kind for p in ours} == set(settings.STRIKERS) and {p.rig.kind for p in theirs} == {"drumstick"}
     pairs = [p for p in ours if p.second is not None]
     assert pairs and not any(p.second for p in theirs)
     for plan in pairs:  # both take part, and the second striker is the same kind of thing
@@ -362,10 +369,10 @@ def test_v2_strikers_strike_v2_scenes_with_other_tools(tmp_path):
     assert all(p.rig.hand > 0 and p.rig.muffle for p in ours if p.rig.kind == "hand")
     assert all(p.rig.muffle is None for p in ours if p.rig.kind in ("drumstick", "hammer"))
     hammer = next(p.rig for p in ours if p.rig.kind == "hammer")
-    shapes = v2._stick_shapes(hammer, np.array([100.0, 100.0]), hammer.toward, 0.0, 0.0)
+    shapes = stick_shapes(hammer, np.array([100.0, 100.0]), hammer.toward, 0.0, 0.0)
     assert np.min(np.linalg.norm(shapes["head"][0] - [100.0, 100.0], axis=1)) < hammer.head_w  # face on the point
     hand = next(p.rig for p in ours if p.rig.kind == "hand")
-    assert "stick" not in v2._stick_shapes(hand, np.array([100.0, 100.0]), hand.toward, 0.0, 0.0)
+    assert "stick" not in stick_shapes(hand, np.array([100.0, 100.0]), hand.toward, 0.0, 0.0)
     ids = generate(tmp_path, recordings=3, seconds=2.5, seed=2, style="v2-strikers", size=(64, 96),
                    workers=1, quiet=True)
     assert ids == recording_ids(3, 2, "v2")

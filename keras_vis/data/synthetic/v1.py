@@ -1,13 +1,10 @@
-"""Synthetic recordings in exactly the Greatest Hits layout: the embedded default dataset.
+"""Generator version 1: styles ``studio`` and ``outdoor``, kept as they are so that results on
+them reproduce.
 
 Each recording shows a stick that swings down onto a surface made of one to three material
 patches, touches it at the annotated time and lifts off again; the wav holds the sound of
 that contact, panned by where on the image it happened. Event timing, materials and actions
 are drawn from ``greatest_hits_stats.json`` (figures about the real dataset).
-
-Files per recording, as in the real dataset:
-``<id>_mic.mp4`` (H.264, 30000/1001 fps, yuv420p), ``<id>_mic.wav`` (96 kHz stereo 16-bit)
-and ``<id>_times.txt`` (``<seconds> <material> <action> <reaction>``, ``None`` unlabelled).
 
 What makes the data worth learning from, and what keeps either modality from solving the
 task alone:
@@ -24,44 +21,23 @@ task alone:
   that stop short of the surface (motion without sound), off-screen sounds (sound without
   motion), a moving distractor, camera shake, lighting and background variety.
 
-That is generator version 1 (styles ``studio`` and ``outdoor``, kept as they are so that
-results on them reproduce). Version 2 (``keras_vis.data.synthetic_v2``; styles ``v2``,
-``v2-indoor``, ``v2-tabletop``, ``v2-outdoor``) randomises everything but the physics of a
-contact; ``v2`` mixes the v2 families except v2-outdoor, held out; ``v2-photo`` is ``v2`` with
-half the surfaces cut from real photographs; ``v2-strikers`` is ``v2``'s recordings struck with
-mallets, hammers and bare hands as well as drumsticks, one or two at a time; ``v2-rhythm`` is
-``v2``'s recordings, most of them struck to a steady beat. ``generate`` writes
-``manifest.json`` beside the recordings: what made them (``read_manifest``).
+Video and audio libraries load inside the functions that use them: importing this module is
+light.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import json
 import math
-import os
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
-from keras_vis import files
-from keras_vis.errors import DataError
+from keras_vis.data.synthetic.materials import MATERIALS, MISS_RATE, SAMPLE_RATE, Material, pan, quantile_sampler
 
 VIDEO_RATE = Fraction(30000, 1001)
 REACTION_S = 0.3  # how long the visible reaction to a contact lasts
-SAMPLE_RATE = 96000
-# Version 1 styles first: their position in this tuple seeds their recordings.
-STYLES = ("studio", "outdoor", "v2", "v2-indoor", "v2-tabletop", "v2-outdoor", "v2-photo",
-          "v2-strikers", "v2-rhythm", "v2-all")
-# Styles that change one thing about another style's recordings: they draw the same ids, scenes
-# and events (seeded as that style), so a model trained on each differs by that one thing.
-SEED_STYLE = {"v2-strikers": "v2", "v2-rhythm": "v2"}
-MANIFEST = "manifest.json"
-DEFAULT_SIZE = (256, 456)
 
 # Which materials each style's scenes are made of: indoor objects in the studio style,
 # ground and vegetation outdoors, so the outdoor style is an out-of-distribution test.
@@ -71,74 +47,12 @@ STYLE_MATERIALS = {
     "outdoor": ("dirt", "rock", "leaf", "grass", "water", "gravel"),
 }
 
-# Probability that a swing stops short of the surface: motion without sound.
-MISS_RATE = 0.08
 # Off-screen sounds per second: sound without motion.
 OFFSCREEN_RATE = 0.12
 
 
 @dataclasses.dataclass(frozen=True)
-class Material:
-    """How one material looks and sounds.
-
-    Sound: modes at ``f0 * ratios`` decaying in ``decay`` seconds, a contact click low-passed
-    at ``brightness`` Hz, a noise body (``noise`` relative level, ``noise_decay`` s) and
-    ``crackle`` (tiny clicks per event, for leaves, gravel, plastic bags). Look: a base colour
-    (RGB) and a texture kind.
-    """
-
-    f0: tuple[float, float]
-    ratios: tuple[float, ...]
-    decay: tuple[float, float]
-    brightness: float
-    noise: float
-    noise_decay: float
-    crackle: int
-    colour: tuple[int, int, int]
-    texture: str
-    reaction: str
-
-
-MATERIALS = {
-    "wood": Material((250, 700), (1, 2.6, 4.1, 6.3), (0.04, 0.12), 4000, 0.3, 0.01, 0,
-                     (150, 100, 55), "grain", "static"),
-    "metal": Material((400, 1400), (1, 2.76, 5.4, 8.93, 13.3), (0.4, 1.1), 9000, 0.15, 0.004, 0,
-                      (170, 175, 185), "brushed", "static"),
-    "glass": Material((1200, 2800), (1, 2.32, 4.25, 6.63), (0.25, 0.6), 12000, 0.1, 0.003, 0,
-                      (170, 225, 235), "glass", "static"),
-    "ceramic": Material((900, 2200), (1, 2.1, 3.9, 5.8), (0.1, 0.3), 10000, 0.15, 0.004, 0,
-                        (235, 232, 220), "glossy", "static"),
-    "tile": Material((700, 1800), (1, 1.7, 3.3), (0.04, 0.1), 8000, 0.3, 0.006, 0,
-                     (200, 200, 190), "grid", "static"),
-    "plastic": Material((350, 1000), (1, 2.3, 3.7), (0.02, 0.06), 6000, 0.35, 0.008, 0,
-                        (210, 40, 50), "flat", "rigid-motion"),
-    "drywall": Material((120, 300), (1, 2.2), (0.02, 0.05), 2000, 0.6, 0.015, 0,
-                        (225, 220, 205), "speckle", "static"),
-    "paper": Material((200, 500), (1,), (0.005, 0.015), 5000, 1.0, 0.02, 25,
-                      (245, 245, 240), "lines", "deformation"),
-    "cloth": Material((80, 160), (1,), (0.01, 0.03), 800, 0.8, 0.02, 0,
-                      (60, 80, 160), "weave", "deformation"),
-    "carpet": Material((60, 120), (1,), (0.01, 0.02), 600, 0.9, 0.015, 0,
-                       (120, 40, 50), "weave", "deformation"),
-    "plastic-bag": Material((300, 600), (1,), (0.005, 0.01), 7000, 0.9, 0.03, 60,
-                            (230, 230, 120), "crinkle", "deformation"),
-    "rock": Material((500, 2000), (1, 1.9, 3.1, 4.4), (0.01, 0.04), 7000, 0.7, 0.006, 0,
-                     (120, 118, 112), "blobs", "static"),
-    "leaf": Material((200, 400), (1,), (0.005, 0.01), 5000, 0.7, 0.03, 80,
-                     (70, 130, 40), "leaves", "deformation"),
-    "grass": Material((150, 300), (1,), (0.005, 0.01), 3000, 1.0, 0.05, 30,
-                      (60, 150, 50), "blades", "deformation"),
-    "dirt": Material((60, 140), (1, 2.0), (0.01, 0.03), 1200, 0.8, 0.02, 10,
-                     (110, 80, 50), "speckle", "deformation"),
-    "gravel": Material((800, 2500), (1, 1.6), (0.004, 0.01), 6000, 0.6, 0.01, 120,
-                       (150, 145, 135), "dots", "rigid-motion"),
-    "water": Material((400, 1500), (1,), (0.01, 0.03), 4000, 0.9, 0.08, 0,
-                      (40, 90, 160), "waves", "splash"),
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class _Swing:
+class Swing:
     """One swing of the stick: contact over [t, t + drag_s] unless ``miss`` (stops above)."""
 
     t: float
@@ -152,37 +66,10 @@ class _Swing:
     labelled: bool
 
 
-def load_stats() -> dict:
-    """The figures about the real dataset (bundled next to this module)."""
-    text = resources.files("keras_vis.data").joinpath("greatest_hits_stats.json").read_text()
-    return json.loads(text)
-
-
-def _quantile_sampler(table: dict):
-    levels = np.array(sorted(float(k) for k in table)) / 100.0
-    values = np.array([table[k] for k in sorted(table, key=float)], dtype=float)
-
-    def draw(rng: np.random.Generator, size=None):
-        return np.interp(rng.uniform(levels[0], levels[-1], size), levels, values)
-
-    return draw
-
-
-def recording_ids(count: int, seed: int, style: str = "studio") -> list[str]:
-    """Unique, sorted ids like ``2015-02-16-16-49-06``, determined by ``seed`` and ``style``."""
-    rng = np.random.default_rng([seed, STYLES.index(SEED_STYLE.get(style, style)), 7])
-    start = datetime.datetime(2015, 1, 5, 9, 0, 0) + datetime.timedelta(
-        days=int(rng.integers(0, 120)), seconds=int(rng.integers(0, 36000))
-    )
-    gaps = rng.integers(45, 900, size=count)
-    stamps = start + np.cumsum(gaps).astype(object) * datetime.timedelta(seconds=1)
-    return [s.strftime("%Y-%m-%d-%H-%M-%S") for s in stamps]
-
-
-def _plan_swings(rng, stats, seconds: float, patches: list[tuple[float, float]]) -> list[_Swing]:
+def _plan_swings(rng, stats, seconds: float, patches: list[tuple[float, float]]) -> list[Swing]:
     """Event times from the dataset's rate and interval figures, with pauses between bursts."""
-    rate = _quantile_sampler(stats["events_per_second_quantiles"])(rng)
-    interval = _quantile_sampler(stats["inter_event_interval_s_quantiles"])
+    rate = quantile_sampler(stats["events_per_second_quantiles"])(rng)
+    interval = quantile_sampler(stats["inter_event_interval_s_quantiles"])
     actions = stats["action_counts"]
     scratch_share = actions["scratch"] / (actions["scratch"] + actions["hit"])
     labelled_share = 1.0 - actions["None"] / stats["events_total"]
@@ -220,7 +107,7 @@ def _plan_swings(rng, stats, seconds: float, patches: list[tuple[float, float]])
         t = round(t * SAMPLE_RATE) / SAMPLE_RATE
         mid = x + drag / 2
         patch = next(j for j, (lo, hi) in enumerate(patches) if lo <= mid < hi or hi >= 1.0)
-        swings.append(_Swing(
+        swings.append(Swing(
             t=t, x=x, y=float(rng.uniform(0.2, 0.85)), drag=drag, drag_s=float(drag_s[i]),
             strength=float(rng.uniform(0.4, 1.0)), miss=bool(rng.random() < MISS_RATE),
             patch=patch, labelled=bool(rng.random() < labelled_share),
@@ -228,9 +115,6 @@ def _plan_swings(rng, stats, seconds: float, patches: list[tuple[float, float]])
     if not any(not s.miss for s in swings) and swings:
         swings[0] = dataclasses.replace(swings[0], miss=False)
     return swings
-
-
-# ----------------------------------------------------------------------------- picture
 
 
 def _smooth_noise(rng, shape, scale: float) -> np.ndarray:
@@ -351,7 +235,7 @@ def _contrast_colour(scene: np.ndarray) -> tuple[tuple[int, int, int], tuple[int
     return (250, 235, 170), (15, 10, 5)
 
 
-def _stick_height(t: np.ndarray, swings: list[_Swing], lift: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def stick_height(t: np.ndarray, swings: list[Swing], lift: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tip height above the surface (0 at contact, ``lift`` at rest), x and depth over time.
 
     A strike comes down at a steady speed and stops at the surface at the annotated time
@@ -418,7 +302,7 @@ def _render_video(path: Path, rng, style: str, size, swings, patches, materials,
     surface_depth = h - surface_top
 
     times = np.arange(frames) * float(1 / VIDEO_RATE)
-    height, xs, ys = _stick_height(times, swings, lift)
+    height, xs, ys = stick_height(times, swings, lift)
     # Camera shake: a smoothed random walk (handheld outdoors: stronger) plus rare jolts.
     amplitude = rng.uniform(0.0, 0.5 if style == "studio" else 1.0) * (pad - 1)
     walk = np.cumsum(rng.normal(0, 1, (frames, 2)), axis=0)
@@ -489,15 +373,6 @@ def _render_video(path: Path, rng, style: str, size, swings, patches, materials,
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-
-
-# ----------------------------------------------------------------------------- sound
-
-
-def _pan(x: float) -> tuple[float, float]:
-    """Equal-power gains for a horizontal position; pan(1 - x) is pan(x) with channels swapped."""
-    theta = (0.15 + 0.7 * x) * np.pi / 2
-    return math.cos(theta), math.sin(theta)
 
 
 def _lowpass(signal: np.ndarray, cutoff: float) -> np.ndarray:
@@ -582,17 +457,17 @@ def _render_audio(rng, style: str, samples: int, swings, materials) -> np.ndarra
         level = rng.uniform(0.25, 0.6)
         if s.drag_s > 0:
             mono = _scratch(rng, m, s.strength * level, s.drag_s)
-            gains = _pan(s.x + s.drag / 2)
+            gains = pan(s.x + s.drag / 2)
         else:
             mono = _impact(rng, m, s.strength * level)
-            gains = _pan(s.x)
+            gains = pan(s.x)
         _add(mix, int(round(s.t * SAMPLE_RATE)), mono, gains)
 
     # Off-screen sounds: no motion on screen, muffled and anywhere in the stereo field.
     count = int(rng.poisson(OFFSCREEN_RATE * seconds))
     for _ in range(count):
         at = int(rng.uniform(0, seconds) * SAMPLE_RATE)
-        gains = _pan(float(rng.uniform(0, 1)))
+        gains = pan(float(rng.uniform(0, 1)))
         if style == "outdoor" and rng.random() < 0.6:
             for k in range(int(rng.integers(1, 4))):
                 _add(mix, at + int(k * 0.18 * SAMPLE_RATE), 0.08 * _chirp(rng), gains)
@@ -633,9 +508,6 @@ def _render_audio(rng, style: str, samples: int, swings, materials) -> np.ndarra
     return mix.astype(np.float32)
 
 
-# ----------------------------------------------------------------------------- files
-
-
 def _choose_materials(rng, stats, style: str) -> list[str]:
     names = STYLE_MATERIALS[style]
     counts = np.array([stats["material_counts"][n] for n in names], dtype=float)
@@ -643,40 +515,9 @@ def _choose_materials(rng, stats, style: str) -> list[str]:
     return list(rng.choice(names, size=count, replace=False, p=counts / counts.sum()))
 
 
-def generator_version(style: str) -> int:
-    """Which generator makes ``style``: 1 (studio, outdoor) or 2 (the v2 families)."""
-    return 2 if style.startswith("v2") else 1
-
-
-def read_manifest(root: str | Path) -> dict | None:
-    """What ``generate`` wrote into ``root/manifest.json``; None when there is none.
-
-    Example:
-    >>> read_manifest("data/synthetic")["version"]  # doctest: +SKIP
-    1
-    """
-    path = Path(root) / MANIFEST
-    if not path.is_file():
-        return None
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DataError(f"{path}: not a readable manifest ({error})") from None
-    if not isinstance(manifest, dict):
-        raise DataError(f"{path}: not a readable manifest (expected a JSON object)")
-    return manifest
-
-
-def _write_manifest(out: Path, manifest: dict) -> None:
-    # Written last and atomically: a manifest says the folder is complete.
-    files.write_text(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
-
-
-def _write_recording(task: dict) -> str:
-    if generator_version(task["style"]) == 2:
-        from keras_vis.data.synthetic_v2 import write_recording
-
-        return write_recording(task)
+def write_recording(task: dict) -> str:
+    """Write one version-1 recording described by ``task`` (``writer.recording_tasks``): its
+    ``_mic.wav``, ``_mic.mp4`` and ``_times.txt``. Returns its id."""
     import cv2
     import soundfile
 
@@ -712,93 +553,3 @@ def _write_recording(task: dict) -> str:
             lines.append(f"{s.t:.6f} None None None")
     (out / f"{rec_id}_times.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return rec_id
-
-
-def _tasks(out: Path, ids: list[str], seed: int, style: str, seconds: float, size, stats) -> list[dict]:
-    """What each worker needs to write one recording: the i-th is seeded (seed, style, i)."""
-    return [
-        {"out": str(out), "id": rec_id, "seed": (int(seed), STYLES.index(SEED_STYLE.get(style, style)), i),
-         "seconds": float(seconds), "style": style, "size": size, "stats": stats}
-        for i, rec_id in enumerate(ids)
-    ]
-
-
-# Bounds of one call: 4K UHD frames and an hour per recording, far beyond the dataset's (about
-# 30 s at 256x456); past them a typo would take the machine's memory or disk.
-MAX_SIZE = (2160, 3840)
-MAX_SECONDS = 3600.0
-
-
-def generate(
-    out: str | Path,
-    recordings: int = 40,
-    seconds: float = 20.0,
-    seed: int = 0,
-    style: str = "studio",
-    size: tuple[int, int] = DEFAULT_SIZE,
-    workers: int | None = None,
-    quiet: bool = False,
-) -> list[str]:
-    """Write ``recordings`` synthetic recordings of ``seconds`` each into ``out``, and
-    ``out/manifest.json`` (generator version, seed, style, recordings, seconds, size).
-
-    ``size`` is (height, width), both even (yuv420p); v2 styles draw each recording's size
-    (and frame rate) at or below it. The same arguments always give the same files.
-    Returns the ids written, in order.
-
-    Example:
-    >>> ids = generate("data/synthetic", recordings=2, seconds=4.0, quiet=True)  # doctest: +SKIP
-    >>> sorted(p.name for p in Path("data/synthetic").iterdir())[:3]  # doctest: +SKIP
-    ['2015-..._mic.mp4', '2015-..._mic.wav', '2015-..._times.txt']
-    """
-    if style not in STYLES:
-        raise DataError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}")
-    if recordings < 1:
-        raise DataError(f"recordings must be at least 1, got {recordings}")
-    # ``not <=``: a nan is refused too, before any folder is made.
-    if not 2.0 <= seconds <= MAX_SECONDS:
-        raise DataError(f"seconds must lie between 2.0 and {MAX_SECONDS:g}, got {seconds}")
-    height, width = int(size[0]), int(size[1])
-    if height < 32 or width < 32 or height % 2 or width % 2:
-        raise DataError(f"size must be even and at least 32x32 (height, width), got {size}")
-    if height > MAX_SIZE[0] or width > MAX_SIZE[1]:
-        raise DataError(f"size {height}x{width} is beyond {MAX_SIZE[0]}x{MAX_SIZE[1]} (height x "
-                        f"width): each frame is drawn in memory at that size")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise DataError(f"{out}: is a file, not a folder to write recordings into")
-    out.mkdir(parents=True, exist_ok=True)
-    stats = load_stats()
-    ids = recording_ids(recordings, seed, style)
-    tasks = _tasks(out, ids, seed, style, seconds, (height, width), stats)
-    version = generator_version(style)
-    if version == 2:
-        # Imported here, before any fork, so that workers share the heavy imports.
-        from keras_vis.data.synthetic_v2 import HELD_OUT, STYLE_FAMILIES
-    workers = min(workers or os.cpu_count() or 1, recordings)
-    with tqdm(total=recordings, desc=f"generating {style}", disable=quiet) as progress:
-        if workers <= 1:
-            for task in tasks:
-                _write_recording(task)
-                progress.update()
-        else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # fork where there is one: spawn would re-run a caller's script that lacks a
-            # __main__ guard. Workers only use numpy, scipy, cv2 and av.
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                for _ in pool.map(_write_recording, tasks):
-                    progress.update()
-    manifest = {
-        "version": version, "seed": int(seed), "style": style,
-        "recordings": recordings, "seconds": float(seconds), "size": [height, width],
-    }
-    if version == 2:
-        manifest["families"] = list(STYLE_FAMILIES[style])
-        if HELD_OUT not in STYLE_FAMILIES[style]:
-            manifest["held_out"] = HELD_OUT
-    _write_manifest(out, manifest)
-    return ids
