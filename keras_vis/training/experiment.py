@@ -79,10 +79,12 @@ def _run(config, *, overrides, distribute, runs_dir, results_path, command, verb
     clip = zoo.get_preset(config.model.name, config.model.preset).clip
     data = _prepare_data(config.data, clip)
     loaders = _loaders(config, data)
+    # The model before the run folder: a model that cannot be built (a bad option, a
+    # pre-trained run that does not fit) leaves no empty folder behind.
+    model, trainer = _build_model(config, clip)
     run = RunDir.resume_or_create(runs_dir, config.name, backend, _resolved(config, backend))
     check_writable(run.path, "run folder")
     print(f"run folder: {run.path}", file=sys.stderr)
-    model, trainer = _build_model(config, clip)
     _fit(run, config, model, trainer, loaders, verbose)
     history = run.history()
     final = _final_model(run, config, data.footage, recompile=trainer is not model)

@@ -91,3 +91,19 @@ def test_footage_run_calibrates_reports_held_out_footage_and_seeds_a_fine_tune(
     for got, want in zip(tuned.get_layer("video_encoder").get_weights(),
                          first.get_layer("video_encoder").get_weights()):
         assert (got == want).all()  # frozen: exactly the pre-trained encoder
+
+
+def test_a_pre_trained_run_that_is_missing_is_one_clear_error_and_leaves_no_folder(
+        tmp_path, synthetic_root, footage):
+    config = write_config(tmp_path, synthetic_root, footage, name="tune",
+                          model={"init": f'"{tmp_path / "no-such-run"}"'})
+    done = subprocess.run(
+        [sys.executable, "-m", "keras_vis", "run", str(config), "--backend", "jax",
+         "--runs-dir", str(tmp_path / "runs"), "--results", str(tmp_path / "results.csv")],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2
+    assert "model.init" in done.stderr and "no-such-run" in done.stderr
+    assert "Traceback" not in done.stderr
+    runs = tmp_path / "runs" / "tune"
+    assert not runs.exists() or not [p for p in runs.iterdir() if p.is_dir()]
+    assert not (tmp_path / "results.csv").exists()
