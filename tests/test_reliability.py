@@ -425,3 +425,83 @@ def test_run_with_a_runs_folder_that_is_a_file_or_a_bad_override_leaves_nothing(
                str(tmp_path / "fresh"), "--results", str(tmp_path / "r.csv"))
     assert_clean_error(done, "model.overrides.max_lag_s: must be a positive number of seconds")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["probe.toml", "runs"]
+
+
+# ---- 8. compare, prepare and generate write only inside the folder they were told ----
+
+def _cli_in(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m keras_vis ARGS`` run from ``cwd`` (not the repository), its output captured."""
+    return subprocess.run([sys.executable, "-m", "keras_vis", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
+
+
+def _snapshot(*roots: Path) -> set[Path]:
+    """Every file and folder under ``roots`` (resolved)."""
+    return {path.resolve() for root in roots if root.exists() for path in root.rglob("*")}
+
+
+def _assert_new_paths_inside(new: set[Path], folder: Path) -> None:
+    folder = folder.resolve()
+    outside = sorted(str(p) for p in new if p != folder and folder not in p.parents)
+    assert not outside, f"written outside {folder}: {outside}"
+
+
+@pytest.fixture(scope="module")
+def tiny_recordings(tmp_path_factory) -> Path:
+    """Two studio recordings of 4 s at 64x64, made once for this module."""
+    from keras_vis.data.synthetic import generate
+
+    root = tmp_path_factory.mktemp("tiny-recordings")
+    generate(root, recordings=2, seconds=4.0, size=(64, 64), workers=1, quiet=True)
+    return root
+
+
+def test_compare_writes_only_its_page_and_only_with_write(tmp_path):
+    from keras_vis.results.table import append_result
+
+    work = tmp_path / "work"
+    (work / "docs").mkdir(parents=True)
+    append_result(work / "results.csv", _row("runs/small/jax-1", 0.7) | {"model": "m"})
+    before = _snapshot(tmp_path)
+    done = _cli_in(work, "compare", "--results", "results.csv")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _snapshot(tmp_path) == before  # no --write: nothing at all
+    for page in ("docs/page.md", "docs/../docs/again.md"):
+        before = _snapshot(tmp_path)
+        done = _cli_in(work, "compare", "--all", "--results", "results.csv", "--write", page)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert _snapshot(tmp_path) - before == {(work / page).resolve()}
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_prepare_writes_only_inside_its_cache_folder(tmp_path, tiny_recordings, how):
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir(), home.mkdir()
+    if how == "flag":  # relative, so resolved against the working folder
+        cache, args, env = work / "cache", ["--cache-dir", "cache"], {}
+    else:
+        cache, args, env = tmp_path / "elsewhere", [], {"KERAS_VIS_CACHE": str(tmp_path / "elsewhere")}
+    before = _snapshot(tmp_path, tiny_recordings)
+    done = _cli_in(work, "prepare", str(tiny_recordings), "--quiet", "--workers", "1", *args,
+                   env={"HOME": str(home), **env})
+    assert done.returncode == 0, done.stderr[-3000:]
+    new = _snapshot(tmp_path, tiny_recordings) - before
+    assert any(p.name.endswith(".video.npy") for p in new), sorted(new)
+    # Nothing in the dataset, the working folder or ~/.cache: only the cache folder it was given.
+    _assert_new_paths_inside({p for p in new if home not in p.parents}, cache)
+    assert not (home / ".cache").exists()
+
+
+@pytest.mark.parametrize("out", ["gen", "sub/../gen", "..gen"])
+def test_generate_writes_only_inside_its_output_folder(tmp_path, out):
+    work = tmp_path / "work"
+    work.mkdir()
+    before = _snapshot(tmp_path)
+    done = _cli_in(work, "generate", out, "--recordings", "1", "--seconds", "2",
+                   "--size", "32x32", "--workers", "1", "--quiet")
+    assert done.returncode == 0, done.stderr[-3000:]
+    new = _snapshot(tmp_path) - before
+    _assert_new_paths_inside(new, work / out)
+    assert {p.name for p in new} >= {"manifest.json"}
+    assert (work / out).resolve().parent == work.resolve()

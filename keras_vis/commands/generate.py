@@ -42,12 +42,16 @@ def register(subparsers, parents) -> None:
 
 
 def main(args) -> int:
+    from pathlib import Path
+
     from keras_vis.data.synthetic import generate
 
     if args.workers is not None and args.workers < 1:
         raise KerasVisError(f"--workers must be at least 1, got {args.workers}")
+    # Resolved first, as the system would: OUT = sub/../gen makes gen alone, not a stray empty sub.
+    out = Path(args.out).resolve()
     ids = generate(
-        args.out, recordings=args.recordings, seconds=args.seconds, seed=args.seed,
+        out, recordings=args.recordings, seconds=args.seconds, seed=args.seed,
         style=args.style, size=args.size, workers=args.workers, quiet=getattr(args, "quiet", False),
     )
     print(f"wrote {len(ids)} {args.style} recordings of {args.seconds:g} s to {args.out}")
