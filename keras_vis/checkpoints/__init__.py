@@ -49,7 +49,7 @@ def ship(run_dir: str | Path, name: str, description: str) -> Path:
     real-clip report, the data it trained on (with a digest of each footage folder's
     manifests), its calibration and its held-out footage figures."""
     from keras_vis import files
-    from keras_vis.training.rundir import RunDir
+    from keras_vis.results.rundir import RunDir
 
     run = RunDir(run_dir)
     if not run.best_path.is_file() or not run.finished:

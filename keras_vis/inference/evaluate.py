@@ -454,7 +454,7 @@ def read_report(path: str | os.PathLike) -> tuple[str, list[dict]]:
     ``real_clips.json``. ``DataError`` naming the file when it is neither."""
     import json
 
-    from keras_vis.training.rundir import RunDir
+    from keras_vis.results.rundir import RunDir
 
     path = Path(path)
     if path.is_dir():

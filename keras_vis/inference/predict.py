@@ -20,7 +20,6 @@ in sync (p_real 0.93; best offset +0.00 s, confidence 0.88: high) model=default
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import os
 from pathlib import Path
@@ -30,16 +29,16 @@ import numpy as np
 from tqdm import tqdm
 
 from keras_vis.errors import DataError, KerasVisError
+# Model resolution lives in keras_vis.inference.models; re-exported for callers of predict.
+from keras_vis.inference.models import (  # noqa: F401
+    DEFAULT_MODEL_NAME, MAX_CLIP, check_clip_bounds, default_checkpoint, load_model, refuse_broken_weights,
+)
 from zoo.clip import ClipSpec
 
-DEFAULT_MODEL_NAME = "default"
 # Search range of the default offset grid, in seconds either side of 0.
 DEFAULT_MAX_OFFSET_S = 2.0
 # Below this RMS (about -80 dBFS on a [-1, 1] waveform) a track holds no usable sound.
 SILENCE_RMS = 1e-4
-# Bounds on a clip spec read from a checkpoint: the zoo's presets lie far inside them; beyond
-# them is a tampered or mistaken file, and decoding a recording at it would take gigabytes.
-MAX_CLIP = {"height": 1024, "width": 1024, "fps": 120, "seconds": 30, "sample_rate": 192000}
 # The float32 video windows of one encoder call: past this, --batch-size cannot fit.
 MAX_VIDEO_BATCH_BYTES = 2 << 30
 # Media that cannot answer: under half the model's frame rate most frames it sees are repeats
@@ -154,13 +153,6 @@ class Scores:
     padded_s: float
 
 
-def default_checkpoint() -> Path:
-    """The model file of the shipped checkpoint ``default`` (``keras_vis/checkpoints/default``)."""
-    from keras_vis import checkpoints
-
-    return checkpoints.model_path(DEFAULT_MODEL_NAME)
-
-
 def offset_grid(min_s: float, max_s: float, fps: float) -> np.ndarray:
     """Candidate offsets from ``min_s`` to ``max_s`` in one-frame steps at ``fps``, always with 0.
 
@@ -171,127 +163,6 @@ def offset_grid(min_s: float, max_s: float, fps: float) -> np.ndarray:
         raise KerasVisError(f"offset range {min_s:g}:{max_s:g}: the minimum is above the maximum")
     steps = np.arange(math.ceil(min_s * fps - 1e-9), math.floor(max_s * fps + 1e-9) + 1)
     return np.union1d(steps, [0]) / fps
-
-
-def load_model(model=None):
-    """Resolve ``model`` to ``(keras.Model, name)``.
-
-    - ``None`` or ``"default"``: the shipped default; any other shipped checkpoint's name;
-    - a ``.keras`` file, or a run folder (its ``best.keras``);
-    - ``NAME`` or ``NAME:PRESET`` of a zoo model with no trainable weights (the learning-free
-      baseline), built on the spot; a learned zoo model needs a trained file instead;
-    - a ``keras.Model``: itself.
-    Nothing is downloaded: a missing file is a ``KerasVisError``.
-    """
-    import keras
-
-    from keras_vis import checkpoints
-    from keras_vis.training.rundir import RunDir
-
-    if isinstance(model, keras.Model):
-        name = f"keras.Model:{model.name}"
-        return refuse_broken_weights(model, name), name
-    if model is None or str(model) == DEFAULT_MODEL_NAME:
-        path = default_checkpoint()
-        if not path.is_file():
-            raise KerasVisError(
-                f"default model not found: {path} (the package ships it; reinstall keras-vis "
-                f"or pass --model PATH to a .keras file)"
-            )
-        name = DEFAULT_MODEL_NAME
-    elif not Path(model).exists() and checkpoints.model_path(str(model)).is_file():
-        path, name = checkpoints.model_path(str(model)), str(model)
-    else:
-        path = Path(model)
-        if path.is_dir() and RunDir(path).best_path.is_file():
-            path = RunDir(path).model_path
-        elif not path.exists() and (entry := _zoo_entry(str(model))) is not None:
-            return _build_untrained(*entry), str(model)
-        if not path.is_file():
-            raise KerasVisError(
-                f"model file not found: {path} (give a .keras file, a run folder holding "
-                f"best.keras, '{DEFAULT_MODEL_NAME}' for the shipped model, or the name of a "
-                f"zoo model without weights such as onset_sync_baseline)"
-            )
-        name = str(model)
-    resolved = path.resolve()
-    return _load_checkpoint(str(resolved), resolved.stat().st_mtime_ns), name
-
-
-def _zoo_entry(text: str) -> tuple[str, str] | None:
-    """``NAME`` or ``NAME:PRESET`` when it names a registered zoo model and preset."""
-    import zoo
-
-    name, _, preset = text.partition(":")
-    if name not in zoo.list_models():
-        return None
-    preset = preset or "tiny"
-    if preset not in zoo.presets(name):
-        raise KerasVisError(f"{text}: unknown preset {preset!r} for {name} "
-                            f"(known: {', '.join(zoo.presets(name))})")
-    return name, preset
-
-
-@functools.lru_cache(maxsize=4)
-def _build_untrained(name: str, preset: str):
-    import zoo
-
-    model = zoo.build(name, preset)
-    if model.trainable_weights:
-        raise KerasVisError(
-            f"{name}:{preset} learns its weights: score a trained checkpoint (.keras file or "
-            f"run folder) instead of an untrained model"
-        )
-    return model
-
-
-@functools.lru_cache(maxsize=2)
-def _load_checkpoint(path: str, mtime_ns: int):
-    # mtime_ns is part of the cache key so a retrained file at the same path is reloaded.
-    import zoo.model
-
-    import zipfile
-
-    # Keras reports a truncated or foreign file as "File not found": say what it is.
-    if not zipfile.is_zipfile(path):
-        raise KerasVisError(f"cannot load model {path}: not a .keras file (not a zip archive: "
-                            f"truncated, or another kind of file)")
-    _check_saved_clip(path)
-    try:
-        # compile=False: scoring needs no optimizer or loss, and skips restoring them.
-        model = zoo.model.load(path, compile=False)
-    except Exception as error:
-        # Keras raises many kinds for a file it cannot read (zip, json, h5, unknown layer):
-        # every one of them is a problem with the user's file, named as such.
-        raise KerasVisError(f"cannot load model {path}: {error}") from error
-    return refuse_broken_weights(model, path)
-
-
-def _check_saved_clip(path: str) -> None:
-    """Check the clip spec in a ``.keras`` file's ``config.json`` against ``MAX_CLIP`` before
-    Keras builds anything from it (a preset name is the zoo's own, within bounds)."""
-    import json
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
-        clip = config["config"]["options"]["clip"]
-    except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile):
-        return  # not a zoo model's layout: Keras says what is wrong with it
-    if isinstance(clip, dict):
-        check_clip_bounds(clip, path)
-
-
-def check_clip_bounds(clip: ClipSpec | dict, label: str) -> None:
-    """``KerasVisError`` naming ``label`` when ``clip`` (a spec or its dict) lies beyond
-    ``MAX_CLIP``, before any frame is decoded at it."""
-    values = clip if isinstance(clip, dict) else clip.to_dict()
-    beyond = [f"{key} {values[key]:g} (at most {limit:g})" for key, limit in MAX_CLIP.items()
-              if isinstance(values.get(key), (int, float)) and not values[key] <= limit]
-    if beyond:
-        raise KerasVisError(f"{label}: its clip spec is beyond what can be scored: "
-                            f"{', '.join(beyond)}; refusing to decode media at that size")
 
 
 def check_batch_size(clip: ClipSpec, batch_size: int) -> None:
@@ -306,18 +177,6 @@ def check_batch_size(clip: ClipSpec, batch_size: int) -> None:
             f"--batch-size {batch_size}: one call of the video encoder would take "
             f"{needed / 2**30:.1f} GiB of frames at this model's clip "
             f"({clip.frames}x{clip.height}x{clip.width}); use --batch-size {largest} or less")
-
-
-def refuse_broken_weights(model, label: str):
-    """``model``, or ``KerasVisError`` naming ``label`` when a weight holds NaN or infinity:
-    such a model scores p_real=nan (or 0.5 everywhere), which is no answer."""
-    from keras_vis.training.callbacks import non_finite_weight
-
-    broken = non_finite_weight(model)
-    if broken:
-        raise KerasVisError(f"{label}: the weight {broken} holds NaN or infinite values (its "
-                            f"training diverged); this model cannot score anything")
-    return model
 
 
 @dataclasses.dataclass

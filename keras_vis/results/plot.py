@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 
 from keras_vis import files
 from keras_vis.errors import DataError, KerasVisError
-from keras_vis.training.rundir import FOLDER_NAME, RunDir
+from keras_vis.results.rundir import FOLDER_NAME, RunDir
 
 DPI = 100
 CURVES_SIZE_IN = (12.0, 4.5)  # 1200 x 450 px: accuracy and loss side by side

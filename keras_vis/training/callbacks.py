@@ -1,5 +1,5 @@
 """Training callbacks that survive a kill; what they must remember across a resume is read from
-the run folder (``keras_vis.training.rundir``) by the caller and handed to them.
+the run folder (``keras_vis.results.rundir``) by the caller and handed to them.
 
 Imports keras at module level: import this only after the backend is chosen.
 """
@@ -11,11 +11,12 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from keras_vis import files
 from keras_vis.errors import DataError, KerasVisError
-from keras_vis.training.rundir import Backup
+# Here for callers of its old address; it lives with the other checks of a loaded model.
+from keras_vis.inference.models import non_finite_weight
+from keras_vis.results.rundir import Backup
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -162,12 +163,3 @@ class StopOnNaN(keras.callbacks.Callback):
                 f"row was written (the run folder keeps the last finished epoch). Check the "
                 f"data for NaN samples (scan reports them). {self.hint}".rstrip()
             )
-
-
-def non_finite_weight(model: keras.Model) -> str | None:
-    """The path of the first weight of ``model`` holding NaN or infinity, or None."""
-    for variable in model.weights:
-        values = keras.ops.convert_to_numpy(variable.value)
-        if values.dtype.kind == "f" and not np.isfinite(values).all():
-            return variable.path
-    return None

@@ -340,7 +340,7 @@ def test_a_model_file_that_is_not_a_model(media, tmp_path):
 
 
 def test_missing_default_checkpoint_is_a_clear_error(media, tmp_path, monkeypatch):
-    module = importlib.import_module("keras_vis.inference.predict")
+    module = importlib.import_module("keras_vis.inference.models")
 
     monkeypatch.setattr(module, "default_checkpoint", lambda: tmp_path / "model.keras")
     with pytest.raises(KerasVisError, match=r"default model not found: .*model\.keras"):
