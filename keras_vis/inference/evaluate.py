@@ -140,7 +140,7 @@ def load_clips(paths: Iterable[Path], clip: ClipSpec) -> tuple[list[Clip], list[
     """Decode each file at ``clip``'s fps, size and rate; a file that cannot be read (or has no
     sound) is reported in the second list and left out."""
     from keras_vis.data.media import read_audio, read_video
-    from keras_vis.inference.predict import check_answerable, check_audio
+    from keras_vis.inference.media import check_answerable, check_audio
 
     loaded, skipped = [], []
     for path in paths:
@@ -205,7 +205,8 @@ def evaluate(
     no offset figures): what calibration needs, at a fraction of the cost.
     """
     import zoo
-    from keras_vis.inference.predict import load_model, offset_grid, score_media
+    from keras_vis.inference.models import load_model
+    from keras_vis.inference.scoring import offset_grid, score_media
 
     keras_model, name = load_model(model)
     clip = zoo.clip_of(keras_model)

@@ -14,8 +14,6 @@ import soundfile
 
 from keras_vis.errors import DataError, KerasVisError
 from keras_vis.inference.predict import (
-    _audio_starts,
-    _best_offset,
     default_checkpoint,
     load_model,
     offset_grid,
@@ -24,6 +22,7 @@ from keras_vis.inference.predict import (
     predict_many,
     search_warnings,
 )
+from keras_vis.inference.scoring import _audio_starts, _best_offset
 from tests.media import event_sound, write_late_track, write_video
 import zoo
 from zoo.clip import clip_preset
@@ -174,7 +173,7 @@ def test_predict_many_scores_each_file_as_predict_does_and_skips_a_broken_one(mo
 
 @pytest.mark.parametrize("name", zoo.list_models())
 def test_scoring_by_parts_gives_the_whole_model_scores(name, media, monkeypatch):
-    module = importlib.import_module("keras_vis.inference.predict")
+    module = importlib.import_module("keras_vis.inference.scoring")
     model = zoo.build(name, "tiny")
     assert module.model_parts(model) is not None
     # Offsets whole frames apart (tiny: 10 fps), so pairs share audio windows, and one that is not.
