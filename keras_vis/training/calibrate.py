@@ -18,6 +18,12 @@ from keras_vis.errors import DataError
 
 # A gentle pull towards the identity, so a handful of clips cannot send the scale to infinity.
 RIDGE = 1e-2
+# The scale stays positive and within these bounds: calibration moves and stretches p_real,
+# it never turns a ranking round (a negative scale would call every real pair fake).
+SCALE_BOUNDS = (0.25, 4.0)
+# Below this AUC on the calibration clips the model does not rank them: a fit there is noise,
+# so calibration is skipped (with a warning) rather than trusted.
+MIN_AUC = 0.55
 
 
 def fit_platt(p_real: Sequence[float], labels: Sequence[int]) -> tuple[float, float]:
@@ -44,14 +50,17 @@ def fit_platt(p_real: Sequence[float], labels: Sequence[int]) -> tuple[float, fl
                          np.sum(grad_z) + 2 * RIDGE * bias])
         return value, grad
 
-    result = minimize(loss, x0=np.array([1.0, 0.0]), jac=True, method="L-BFGS-B")
+    result = minimize(loss, x0=np.array([1.0, 0.0]), jac=True, method="L-BFGS-B",
+                      bounds=[SCALE_BOUNDS, (None, None)])
     scale, bias = (float(v) for v in result.x)
     return scale, bias
 
 
 def calibrate_on_footage(model, clip_files: Sequence, *, batch_size: int = 64):
-    """``(calibrated model, report)``: Platt scaling fitted on ``clip_files`` (real footage held
-    out of training). The report holds the fit and the balanced accuracy before and after."""
+    """``(model, report)``: the model with Platt scaling fitted on ``clip_files`` (real footage
+    held out of training), or the model unchanged when it does not rank those clips (AUC below
+    ``MIN_AUC``; ``report["skipped"]`` says why). The report holds the fit, the AUC and the
+    balanced accuracy before and after."""
     from keras_vis.inference.evaluate import evaluate
     from zoo.model import with_calibration
 
@@ -63,11 +72,20 @@ def calibrate_on_footage(model, clip_files: Sequence, *, batch_size: int = 64):
                       search_offsets=False, progress=True)
     p_real = [row["p_real"] for row in report.pairs]
     labels = [row["label"] for row in report.pairs]
+    auc = float(report.metrics["auc"])
+    if not auc >= MIN_AUC:
+        reason = (f"the model ranks the {report.metrics['clips']} calibration clips at AUC "
+                  f"{auc:.3f}, below {MIN_AUC}: a scale fitted there would be noise")
+        print(f"warning: calibration skipped: {reason}", file=sys.stderr)
+        return model, {"skipped": reason, "auc": auc, "clips": report.metrics["clips"],
+                       "pairs": len(p_real),
+                       "balanced_accuracy_before": _balanced(np.asarray(p_real),
+                                                             np.asarray(labels))}
     scale, bias = fit_platt(p_real, labels)
     after = 1 / (1 + np.exp(-(scale * np.log(np.clip(p_real, 1e-6, 1 - 1e-6)
                                               / (1 - np.clip(p_real, 1e-6, 1 - 1e-6))) + bias)))
     summary = {
-        "scale": scale, "bias": bias, "clips": report.metrics["clips"],
+        "scale": scale, "bias": bias, "auc": auc, "clips": report.metrics["clips"],
         "pairs": len(p_real),
         "balanced_accuracy_before": _balanced(np.asarray(p_real), np.asarray(labels)),
         "balanced_accuracy_after": _balanced(after, np.asarray(labels)),

@@ -355,8 +355,12 @@ def _calibrate(model, footage, run_dir: Path):
 
     clip_files = [path for f in footage for path in f.files("val")]
     calibrated, summary = calibrate_on_footage(model, clip_files)
-    with files.atomic_path(Path(run_dir) / RunDir.CALIBRATED, suffix=".keras") as partial:
-        calibrated.save(partial)
+    target = Path(run_dir) / RunDir.CALIBRATED
+    if calibrated is model:  # skipped: the run's model is its best checkpoint as it is
+        target.unlink(missing_ok=True)
+    else:
+        with files.atomic_path(target, suffix=".keras") as partial:
+            calibrated.save(partial)
     files.write_text(Path(run_dir) / "calibration.json", json.dumps(summary, indent=1) + "\n")
     return calibrated
 

@@ -62,3 +62,25 @@ def test_calibrated_zoo_model_saves_loads_and_keeps_its_parts(tmp_path):
     # Calibrating again replaces the calibration; the identity gives the model back.
     again = with_calibration(loaded, 1.0, 0.0)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(again(batch)).ravel(), p, rtol=1e-4)
+
+
+def test_a_ranking_is_never_turned_round():
+    # Fakes scored above reals: the best unbounded fit would flip the model; the bounded one
+    # keeps the scale positive.
+    p_real = np.r_[np.full(20, 0.2), np.full(80, 0.6)]
+    labels = np.r_[np.ones(20), np.zeros(80)]
+    scale, _ = fit_platt(p_real, labels)
+    assert scale >= 0.25
+
+
+def test_calibration_is_skipped_where_the_model_does_not_rank(monkeypatch):
+    import keras_vis.inference.evaluate as evaluate_module
+    from keras_vis.inference.evaluate import Evaluation
+    from keras_vis.training import calibrate
+
+    pairs = [{"p_real": p, "label": y} for p, y in ((0.2, 1), (0.6, 0), (0.5, 0), (0.3, 1))]
+    monkeypatch.setattr(evaluate_module, "evaluate", lambda *a, **k: Evaluation(
+        metrics={"auc": 0.0, "clips": 2}, pairs=pairs, clips=[], skipped=[], model="m"))
+    model = object()
+    got, report = calibrate.calibrate_on_footage(model, ["a.mp4", "b.mp4"])
+    assert got is model and "AUC 0.000" in report["skipped"]
