@@ -26,6 +26,16 @@ def register(subparsers, parents) -> None:
     p.add_argument("--batch-size", type=int, default=64,
                    help="pairs per call of the fusion head; the video and audio encoders "
                         "take a sixteenth and a quarter of it per call (default 64)")
+    p.add_argument("--footage-part", choices=("train", "val", "test"),
+                   help="score only this part of --clips taken as footage: every video under "
+                        "it (recursive) split by source video as a run with data.footage "
+                        "splits it (--split-seed, --val-fraction, --test-fraction), e.g. the "
+                        "held-out 'test' part of a training corpus")
+    p.add_argument("--split-seed", type=int, default=0, help="with --footage-part (default 0)")
+    p.add_argument("--val-fraction", type=float, default=0.15,
+                   help="with --footage-part (default 0.15)")
+    p.add_argument("--test-fraction", type=float, default=0.15,
+                   help="with --footage-part (default 0.15)")
     p.add_argument("--plot", metavar="PNG",
                    help="also draw a reliability diagram of p_real and the histogram of offset "
                         "errors to this PNG file")
@@ -40,7 +50,8 @@ def main(args) -> int:
 
     if args.batch_size < 1:
         raise KerasVisError(f"--batch-size must be at least 1, got {args.batch_size}")
-    report = evaluate(args.model, args.clips, batch_size=args.batch_size,
+    clips = _footage_part(args) if args.footage_part else args.clips
+    report = evaluate(args.model, clips, batch_size=args.batch_size,
                       progress=sys.stderr.isatty())
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=float))
@@ -53,3 +64,17 @@ def main(args) -> int:
         path = plot_report(report, args.plot, OFFSET_TOLERANCE_S, MAX_OFFSET_S)
         print(f"plot: {path}", file=sys.stderr)
     return 0
+
+
+def _footage_part(args) -> list[str]:
+    """The video files of one part of the footage under ``--clips``, split by source video."""
+    from keras_vis.data.footage import scan_footage, split_footage
+
+    recordings = [r for folder in args.clips for r in scan_footage(folder).recordings]
+    parts = split_footage(recordings, val_fraction=args.val_fraction,
+                          test_fraction=args.test_fraction, seed=args.split_seed)
+    chosen = getattr(parts, args.footage_part)
+    print(f"{args.footage_part} part of {', '.join(args.clips)}: {len(chosen)} of "
+          f"{len(recordings)} clips (split by source video, seed {args.split_seed})",
+          file=sys.stderr)
+    return [str(r.video) for r in chosen]

@@ -281,7 +281,6 @@ def prepare_footage(root: str | Path, clip, *, cache_dir: str | Path | None = No
     """Scan ``root`` as footage (skipped files listed on stderr), decode it once into the clip
     cache at ``clip`` and split it by source video. Raises DataError when nothing is usable."""
     from keras_vis.data.cache import prepare
-    from keras_vis.data.split import split
 
     report = scan_footage(root, min_seconds=clip.seconds, quiet=not sys.stderr.isatty())
     print(footage_summary(report), file=sys.stderr)
@@ -295,10 +294,21 @@ def prepare_footage(root: str | Path, clip, *, cache_dir: str | Path | None = No
     for item in cache.skipped:
         print(f"  not decoded {item['id']}: {item['reason']}", file=sys.stderr)
     usable = [cache.recordings[r.id] for r in report.recordings if r.id in cache]
-    parts = split(usable, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed,
-                  group_of=source_of)
+    parts = split_footage(usable, val_fraction=val_fraction, test_fraction=test_fraction,
+                          seed=seed)
     return Footage(Path(root), report, cache, parts)
 
 
-__all__ = ["Footage", "prepare_footage", "VIDEO_SUFFIXES", "scan_footage", "source_of", "sound_events", "manifest_digest",
+def split_footage(recordings, *, val_fraction: float = 0.15, test_fraction: float = 0.15,
+                  seed: int = 0):
+    """Train / val / test of footage recordings by source video: how a run splits a footage
+    folder (``data.val_fraction``, ``data.test_fraction``, ``data.split_seed``), and how
+    ``evaluate --footage-part`` finds the same held-out part again."""
+    from keras_vis.data.split import split
+
+    return split(recordings, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed,
+                 group_of=source_of)
+
+
+__all__ = ["Footage", "prepare_footage", "split_footage", "VIDEO_SUFFIXES", "scan_footage", "source_of", "sound_events", "manifest_digest",
            "footage_summary", "footage_files", "recording_id"]

@@ -39,3 +39,20 @@ def test_scan_footage_with_nothing_usable_exits_1(tmp_path):
     write_video(tmp_path / "mute.mp4", seconds=2.5, fps=12, size=(32, 48), audio=False)
     done = scan(str(tmp_path))
     assert done.returncode == 1 and "no usable footage" in done.stderr
+
+
+def test_evaluate_scores_the_held_out_part_of_a_footage_folder(tmp_path):
+    for i in range(6):
+        write_video(tmp_path / f"v{i}__part1.mp4", seconds=2.5, fps=12, size=(32, 48), seed=i)
+        write_video(tmp_path / f"v{i}__part2.mp4", seconds=2.5, fps=12, size=(32, 48),
+                    seed=20 + i)
+    done = subprocess.run(
+        [sys.executable, "-m", "keras_vis", "evaluate", "onset_sync_baseline:tiny", "--clips",
+         str(tmp_path), "--footage-part", "test", "--test-fraction", "0.3", "--json"],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "test part of" in done.stderr and "4 of 12 clips" in done.stderr
+    clips = {row["clip"] for row in json.loads(done.stdout)["clips"]}
+    # Both pieces of each held-out video, and nothing else.
+    sources = {name.split("__")[0] for name in clips}
+    assert len(clips) == 4 and len(sources) == 2
