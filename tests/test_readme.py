@@ -46,6 +46,8 @@ def test_every_keras_vis_command_exists(words, capsys):
         build_parser().parse_args([words[3], "--help"])
     assert done.value.code == 0
     assert f"keras_vis {words[3]}" in capsys.readouterr().out
+    # And its flags as written parse: a renamed or dropped option fails here.
+    build_parser().parse_args(words[3:])
     # Every file a command names is in the checkout.
     for word in words[4:]:
         if word.startswith(("experiments/", "docs/")) and not word.startswith("docs/results"):
