@@ -29,46 +29,39 @@ def register(subparsers, parents) -> None:
 
 def main(args) -> int:
     if args.footage:
-        return _footage(args)
-    from keras_vis.data.scan import scan
-
-    report = scan(args.root, tolerance_s=args.tolerance)
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=1))
+        report, summary, what = _footage(args)
     else:
+        from keras_vis.data.scan import scan
+
+        report = scan(args.root, tolerance_s=args.tolerance)
         total = sum(r.duration for r in report.recordings)
         events = sum(len(r.events) for r in report.recordings)
-        print(f"{report.root}: {len(report.recordings)} usable recordings "
-              f"({total / 60:.1f} min, {events} events), {len(report.skipped)} skipped")
-        for item in report.skipped:
-            print(f"  skipped {item['id']}: {item['reason']}")
-        for item in report.notes:
-            print(f"  note {item['id']}: {item['note']}")
-    if not report.recordings:
-        print(f"error: no usable recordings in {report.root}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _footage(args) -> int:
-    from keras_vis.data.footage import footage_summary, scan_footage, source_of
-    from keras_vis.data.split import split
-
-    report = scan_footage(args.root, min_seconds=args.min_seconds, quiet=not sys.stderr.isatty())
+        summary = [f"{report.root}: {len(report.recordings)} usable recordings "
+                   f"({total / 60:.1f} min, {events} events), {len(report.skipped)} skipped"]
+        what = "recordings"
     if args.json:
         print(json.dumps(report.to_dict(), indent=1))
     else:
-        events = sum(len(r.events) for r in report.recordings)
-        print(f"{footage_summary(report)}; {events} sound onsets")
-        if len({source_of(r.id) for r in report.recordings}) >= 3:
-            parts = split(report.recordings, group_of=source_of)
-            print(f"  split by source video (seed 0): {len(parts.train)} train, "
-                  f"{len(parts.val)} val, {len(parts.test)} test clips")
+        print("\n".join(summary))
         for item in report.skipped:
             print(f"  skipped {item['id']}: {item['reason']}")
         for item in report.notes:
             print(f"  note {item['id']}: {item['note']}")
     if not report.recordings:
-        print(f"error: no usable footage in {report.root}", file=sys.stderr)
+        print(f"error: no usable {what} in {report.root}", file=sys.stderr)
         return 1
     return 0
+
+
+def _footage(args):
+    """The footage report, its summary lines (with the split a run would make) and its noun."""
+    from keras_vis.data.footage import footage_summary, scan_footage, source_of, split_footage
+
+    report = scan_footage(args.root, min_seconds=args.min_seconds, quiet=not sys.stderr.isatty())
+    events = sum(len(r.events) for r in report.recordings)
+    summary = [f"{footage_summary(report)}; {events} sound onsets"]
+    if len({source_of(r.id) for r in report.recordings}) >= 3:
+        parts = split_footage(report.recordings)
+        summary.append(f"  split by source video (seed 0): {len(parts.train)} train, "
+                       f"{len(parts.val)} val, {len(parts.test)} test clips")
+    return report, summary, "footage"
