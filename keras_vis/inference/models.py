@@ -33,7 +33,8 @@ def load_model(model=None):
     """Resolve ``model`` to ``(keras.Model, name)``.
 
     - ``None`` or ``"default"``: the shipped default; any other shipped checkpoint's name;
-    - a ``.keras`` file, or a run folder (its ``best.keras``);
+    - a ``.keras`` file, a run folder (its calibrated checkpoint, else its ``best.keras``), or
+      an experiment's folder of runs (``runs/<experiment>``: its newest finished run);
     - ``NAME`` or ``NAME:PRESET`` of a zoo model with no trainable weights (the learning-free
       baseline), built on the spot; a learned zoo model needs a trained file instead;
     - a ``keras.Model``: itself.
@@ -59,8 +60,8 @@ def load_model(model=None):
         path, name = checkpoints.model_path(str(model)), str(model)
     else:
         path = Path(model)
-        if path.is_dir() and RunDir(path).best_path.is_file():
-            path = RunDir(path).model_path
+        if (run := RunDir.newest_finished(path)) is not None:
+            path = run.model_path
         elif not path.exists() and (entry := _zoo_entry(str(model))) is not None:
             return _build_untrained(*entry), str(model)
         if not path.is_file():

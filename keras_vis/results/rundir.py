@@ -72,6 +72,21 @@ class RunDir:
         calibrated = self.path / self.CALIBRATED
         return calibrated if calibrated.is_file() else self.best_path
 
+    @classmethod
+    def newest_finished(cls, folder: str | os.PathLike) -> "RunDir | None":
+        """The run ``folder`` names: itself when it is a run folder with a checkpoint; for an
+        experiment's folder of runs (``runs/<experiment>``), its newest finished run; else None."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            return None
+        if cls(folder).best_path.is_file():
+            return cls(folder)
+        finished = [cls(run) for run in folder.iterdir()
+                    if run.is_dir() and cls(run).best_path.is_file() and cls(run).finished]
+        if not finished:
+            return None
+        return max(finished, key=lambda run: (run.path / run.METRICS).stat().st_mtime)
+
     @property
     def backup_path(self) -> Path:
         return self.path / self.BACKUP

@@ -19,19 +19,12 @@ from keras_vis.errors import ConfigError
 
 def resolve_init(reference: str) -> Path:
     """The ``.keras`` file a ``model.init`` names: a file, a run folder's best checkpoint, or
-    an experiment's folder of runs (``runs/<experiment>``): its newest finished run's."""
-    from keras_vis.training.rundir import RunDir
+    an experiment's folder of runs (``runs/<experiment>``): its newest finished run's. The best
+    checkpoint, not a calibrated one: parts are taken before any calibration."""
+    from keras_vis.results.rundir import RunDir
 
-    path = Path(reference)
-    if path.is_dir() and not RunDir(path).best_path.is_file():
-        finished = sorted((RunDir(run) for run in path.iterdir() if run.is_dir()),
-                          key=lambda run: run.best_path.stat().st_mtime
-                          if run.best_path.is_file() else 0.0)
-        finished = [run for run in finished if run.finished]
-        if finished:
-            path = finished[-1].path
-    if path.is_dir():
-        path = RunDir(path).best_path
+    run = RunDir.newest_finished(reference)
+    path = run.best_path if run is not None else Path(reference)
     if not path.is_file():
         raise ConfigError(f"model.init: {reference}: no such .keras file or finished run folder "
                           f"(train the pre-training experiment first)")
