@@ -182,6 +182,25 @@ def test_a_nan_sample_in_a_float_wav_is_refused_by_scan_and_read(tmp_path):
         read_audio(wav, 16000)
 
 
+def test_check_sync_says_which_recording_it_left_out(tmp_path, capsys):
+    from keras_vis.cli import main
+
+    _recording_with_nan_audio(tmp_path / "data")
+    from tests.media import write_video
+
+    write_video(tmp_path / "data" / "ok_mic.mp4", seconds=2.0, fps=10, size=(32, 32))
+    import soundfile
+    from keras_vis.data.media import read_audio
+
+    soundfile.write(tmp_path / "data" / "ok_mic.wav",
+                    read_audio(tmp_path / "data" / "ok_mic.mp4", 16000), 16000)
+    (tmp_path / "data" / "ok_times.txt").write_text("0.5 wood hit static\n1.2 wood hit static\n")
+    assert main(["check-sync", str(tmp_path / "data")]) == 0
+    captured = capsys.readouterr()
+    assert "skipped nan:" in captured.err and "NaN/inf" in captured.err
+    assert "1 recordings:" in captured.out
+
+
 def test_a_nan_confidence_is_never_flagged():
     from keras_vis.data.sync import sync_status
 

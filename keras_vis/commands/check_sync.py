@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 
 def register(subparsers, parents) -> None:
@@ -29,6 +30,9 @@ def main(args) -> int:
 
     tolerance = DEFAULT_TOLERANCE_S if args.tolerance is None else args.tolerance
     report = scan(args.root)
+    # What scan left out is said, as scan and prepare say it: a recording never just vanishes.
+    for item in report.skipped:
+        print(f"skipped {item['id']}: {item['reason']}", file=sys.stderr)
     if not report.recordings:
         raise DataError(f"{args.root}: no usable recordings to check")
     estimates = check_sync(report.recordings, max_offset_s=args.max_offset, tolerance_s=tolerance,
