@@ -367,9 +367,12 @@ def test_a_generated_folder_with_other_settings_is_refused(tmp_path):
 
     root = tmp_path / "data"
     generate(root, recordings=1, seconds=3.0, seed=0, size=(64, 96), workers=1, quiet=True)
-    same = DatasetConfig(str(root), SyntheticConfig(recordings=1, seconds=3.0, seed=0))
+    # generate() writes the studio style unless told; the config's default style is v2.
+    same = DatasetConfig(str(root), SyntheticConfig(recordings=1, seconds=3.0, seed=0,
+                                                    style="studio"))
     assert ensure_dataset(same, "data.dataset") == root
-    other = DatasetConfig(str(root), SyntheticConfig(recordings=1, seconds=3.0, seed=5))
+    other = DatasetConfig(str(root), SyntheticConfig(recordings=1, seconds=3.0, seed=5,
+                                                     style="studio"))
     with pytest.raises(DataError, match=r"other settings.*seed 0 \(config: 5\).*Delete the folder"):
         ensure_dataset(other, "data.dataset")
 
