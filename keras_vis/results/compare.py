@@ -42,6 +42,9 @@ SUMMARY = (
     ("real_auc", "real AUC", False),
     ("real_within_clip", "real within-clip", False),
     ("real_offset_ok", "real offset ok", False),
+    # The held-out part of the footage a run trained on (data.footage), same protocol.
+    ("footage_balanced_accuracy", "footage bal. acc", False),
+    ("footage_auc", "footage AUC", False),
     ("val_accuracy", "val acc", False),
     ("train_accuracy", "train acc", False),
 )

@@ -78,7 +78,7 @@ def test_markdown_marks_best_and_is_deterministic(table):
     assert lines[0].startswith("| task | model | backend | runs | test acc | test AUC |")
     assert "| sync | a_model | jax | 1 | **0.950** |" in text
     # No real-clip figures in these rows: those cells show "-".
-    b_sync = ("| sync | b_model | jax | 3 | 0.940 ± 0.040 | 0.990 ± 0.040 | - | - | - | - | 0.920 "
+    b_sync = ("| sync | b_model | jax | 3 | 0.940 ± 0.040 | 0.990 ± 0.040 | - | - | - | - | - | - | 0.920 "
               "| 0.990 |")
     assert b_sync + " 1,000 | 50.0 |  |" in text
     assert sum(line.endswith("| best |") for line in lines[2:]) == 2
