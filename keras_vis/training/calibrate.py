@@ -82,8 +82,7 @@ def calibrate_on_footage(model, clip_files: Sequence, *, batch_size: int = 64):
                        "balanced_accuracy_before": _balanced(np.asarray(p_real),
                                                              np.asarray(labels))}
     scale, bias = fit_platt(p_real, labels)
-    after = 1 / (1 + np.exp(-(scale * np.log(np.clip(p_real, 1e-6, 1 - 1e-6)
-                                              / (1 - np.clip(p_real, 1e-6, 1 - 1e-6))) + bias)))
+    after = platt(np.asarray(p_real), scale, bias)
     summary = {
         "scale": scale, "bias": bias, "auc": auc, "clips": report.metrics["clips"],
         "pairs": len(p_real),
@@ -94,6 +93,12 @@ def calibrate_on_footage(model, clip_files: Sequence, *, batch_size: int = 64):
           f"{summary['balanced_accuracy_before']:.3f} -> {summary['balanced_accuracy_after']:.3f}",
           file=sys.stderr)
     return with_calibration(model, scale, bias), summary
+
+
+def platt(p_real: np.ndarray, scale: float, bias: float) -> np.ndarray:
+    """``sigmoid(scale * logit(p) + bias)``: what ``zoo.layers.calibration`` computes, in numpy."""
+    p = np.clip(p_real, 1e-6, 1 - 1e-6)
+    return 1 / (1 + np.exp(-(scale * (np.log(p) - np.log1p(-p)) + bias)))
 
 
 def _balanced(p: np.ndarray, labels: np.ndarray) -> float:
