@@ -68,13 +68,10 @@ def main(args) -> int:
 
 def _footage_part(args) -> list[str]:
     """The video files of one part of the footage under ``--clips``, split by source video."""
-    from keras_vis.data.footage import scan_footage, split_footage
+    from keras_vis.data.footage import footage_part
 
-    recordings = [r for folder in args.clips for r in scan_footage(folder).recordings]
-    parts = split_footage(recordings, val_fraction=args.val_fraction,
+    chosen = footage_part(args.clips, args.footage_part, val_fraction=args.val_fraction,
                           test_fraction=args.test_fraction, seed=args.split_seed)
-    chosen = getattr(parts, args.footage_part)
-    print(f"{args.footage_part} part of {', '.join(args.clips)}: {len(chosen)} of "
-          f"{len(recordings)} clips (split by source video, seed {args.split_seed})",
-          file=sys.stderr)
-    return [str(r.video) for r in chosen]
+    print(f"{args.footage_part} part of {', '.join(args.clips)}: {len(chosen)} clips "
+          f"(each folder split by source video, seed {args.split_seed})", file=sys.stderr)
+    return [str(path) for path in chosen]

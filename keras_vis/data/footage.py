@@ -310,5 +310,22 @@ def split_footage(recordings, *, val_fraction: float = 0.15, test_fraction: floa
                  group_of=source_of)
 
 
-__all__ = ["Footage", "prepare_footage", "split_footage", "VIDEO_SUFFIXES", "scan_footage", "source_of", "sound_events", "manifest_digest",
+def footage_part(roots, part: str, *, val_fraction: float = 0.15, test_fraction: float = 0.15,
+                 seed: int = 0, min_seconds: float = 2.0) -> list[Path]:
+    """The video files of split ``part`` ("train", "val" or "test") of every folder in
+    ``roots``, each folder split by source video on its own, as a run with ``data.footage``
+    splits it: how a model that never trained on a folder is measured on the same held-out part
+    (``eval.footage``, ``evaluate --footage-part``)."""
+    if part not in ("train", "val", "test"):
+        raise ValueError(f"footage part must be train, val or test, got {part!r}")
+    chosen = []
+    for root in roots:
+        recordings = scan_footage(root, min_seconds=min_seconds).recordings
+        parts = split_footage(recordings, val_fraction=val_fraction,
+                              test_fraction=test_fraction, seed=seed)
+        chosen += [Path(r.video) for r in getattr(parts, part)]
+    return chosen
+
+
+__all__ = ["Footage", "prepare_footage", "split_footage", "footage_part", "VIDEO_SUFFIXES", "scan_footage", "source_of", "sound_events", "manifest_digest",
            "footage_summary", "footage_files", "recording_id"]

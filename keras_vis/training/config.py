@@ -127,6 +127,10 @@ class EvalConfig:
     run ends leaves the real-clip columns empty, with a warning: no run needs them to train."""
 
     clips: list = dataclasses.field(default_factory=list)
+    # Footage folders whose held-out part (split by source video as ``data.footage`` would
+    # split them) fills the footage_* columns of a run that does not train on them: the run
+    # without footage of a pair is measured on what its partner held out.
+    footage: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,9 +216,9 @@ def _deep_merge(base: dict, update: dict) -> dict:
 
 
 # Overrides that leave an experiment what it is: its seed, its loader's threads, the clips
-# that score it. Any other override is a variant, recorded in the results table's
+# and footage that score it. Any other override is a variant, recorded in the results table's
 # ``overrides`` column (``variant_overrides``), so a table never averages the two.
-SAME_EXPERIMENT = ("train.seed", "train.workers", "eval.clips", "name")
+SAME_EXPERIMENT = ("train.seed", "train.workers", "eval.clips", "eval.footage", "name")
 
 
 def overridden_name(name: str, overrides: Sequence[str]) -> str:
@@ -396,8 +400,9 @@ def _check_values(config: ExperimentConfig, source: str) -> None:
         fail("data.windows", f"unknown windows {data.windows!r} (known: {', '.join(WINDOWS)})")
     if data.sync_tolerance_s >= data.sync_offset_min_s:
         fail("data.sync_tolerance_s", "must be smaller than sync_offset_min_s")
-    if any(not isinstance(folder, str) or not folder for folder in config.eval.clips):
-        fail("eval.clips", "must be a list of folder paths")
+    for key in ("clips", "footage"):
+        if any(not isinstance(folder, str) or not folder for folder in getattr(config.eval, key)):
+            fail(f"eval.{key}", "must be a list of folder paths")
     _check_model(config.model, source)
 
 

@@ -296,8 +296,33 @@ def _score(run: RunDir, config, model, loaders: Loaders, footage: list, history,
     test = model.evaluate(loaders.test, return_dict=True, verbose=_verbosity(verbose))
     metrics = _metrics(history, test, len(loaders.train) * config.train.batch_size)
     metrics.update(evaluate_real_clips(model, config.eval.clips, run.path))
-    metrics.update(evaluate_footage(model, footage, run.path))
+    metrics.update(evaluate_footage(model, heldout_footage(config, footage), run.path))
     return metrics
+
+
+def heldout_footage(config, footage: list) -> list[Path]:
+    """The held-out (test) part of every footage folder the run trained on (``data.footage``)
+    and of every folder it only measures on (``eval.footage``, split the same way): a run
+    without footage is scored on the very clips its paired run with footage held out."""
+    import zoo
+    from keras_vis.data.footage import footage_part
+
+    # Clips shorter than one model window are skipped when a run scans footage to train on.
+    seconds = zoo.get_preset(config.model.name, config.model.preset).clip.seconds
+    clips = [path for f in footage for path in f.files("test")]
+    trained = {Path(f.root).resolve() for f in footage}
+    for folder in config.eval.footage:
+        if Path(folder).resolve() in trained:
+            continue
+        if not Path(folder).is_dir():
+            print(f"warning: eval.footage folder {folder} not found; left out of the "
+                  f"footage columns", file=sys.stderr)
+            continue
+        data = config.data
+        clips += footage_part([folder], "test", val_fraction=data.val_fraction,
+                              test_fraction=data.test_fraction, seed=data.split_seed,
+                              min_seconds=seconds)
+    return clips
 
 
 def evaluate_real_clips(model, folders, run_dir: Path) -> dict:
@@ -365,15 +390,15 @@ def _calibrate(model, footage, run_dir: Path):
     return calibrated
 
 
-def evaluate_footage(model, footage, run_dir: Path) -> dict:
-    """The held-out footage cells of the results row: every footage folder's test part (by
-    source video, never trained on) scored with the real-clip protocol; the report goes to
-    ``run_dir/footage_heldout.json``. Empty without ``data.footage``."""
+def evaluate_footage(model, clip_files: list, run_dir: Path) -> dict:
+    """The held-out footage cells of the results row: ``clip_files`` (``heldout_footage``)
+    scored with the real-clip protocol; the report goes to ``run_dir/footage_heldout.json``.
+    Empty without footage."""
     from keras_vis import files
     from keras_vis.inference.evaluate import evaluate, interval_text
 
     empty = dict.fromkeys(FOOTAGE_COLUMNS, "")
-    clip_files = [str(path) for f in footage for path in f.files("test")]
+    clip_files = [str(path) for path in clip_files]
     if not clip_files:
         return empty
     print(f"scoring {len(clip_files)} held-out footage clips", file=sys.stderr)

@@ -51,7 +51,7 @@ def test_evaluate_scores_the_held_out_part_of_a_footage_folder(tmp_path):
          str(tmp_path), "--footage-part", "test", "--test-fraction", "0.3", "--json"],
         cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "test part of" in done.stderr and "4 of 12 clips" in done.stderr
+    assert "test part of" in done.stderr and ": 4 clips (each folder split by source" in done.stderr
     clips = {row["clip"] for row in json.loads(done.stdout)["clips"]}
     # Both pieces of each held-out video, and nothing else.
     sources = {name.split("__")[0] for name in clips}

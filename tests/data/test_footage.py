@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from keras_vis.data.footage import (manifest_digest, prepare_footage, scan_footage, source_of,
-                                    sound_events)
+from keras_vis.data.footage import (footage_part, manifest_digest, prepare_footage,
+                                    scan_footage, source_of, sound_events)
 from keras_vis.data.split import split
 from keras_vis.errors import DataError
 from tests.media import write_video
@@ -106,6 +106,19 @@ def test_prepare_footage_decodes_once_at_the_clip_spec(footage, tmp_path):
     assert prepared.cache.video(rec_id).shape[1:] == (32, 32, 3)
     assert prepared.cache.audio(rec_id).shape[1] == 2
     assert all(path.suffix in (".mp4", ".mkv", ".mov") for path in prepared.files("test"))
+
+
+def test_footage_part_finds_again_what_a_run_held_out(footage, tmp_path):
+    # A model that never trained on the folder is measured on the clips a run with it held out.
+    for seed in (0, 3):
+        prepared = prepare_footage(footage, CLIP, cache_dir=tmp_path / "cache",
+                                   val_fraction=0.2, test_fraction=0.2, seed=seed)
+        for part in ("train", "val", "test"):
+            found = footage_part([footage], part, val_fraction=0.2, test_fraction=0.2,
+                                 seed=seed, min_seconds=CLIP.seconds)
+            assert sorted(found) == sorted(prepared.files(part)) and found, (seed, part)
+    with pytest.raises(ValueError, match="train, val or test"):
+        footage_part([footage], "dev")
 
 
 def test_a_folder_with_nothing_usable_is_a_clear_error(tmp_path):

@@ -56,6 +56,32 @@ def run_ok(config: Path, folder: Path) -> subprocess.CompletedProcess:
     return done
 
 
+def test_a_run_without_footage_is_scored_on_what_its_partner_held_out(tmp_path, footage,
+                                                                   capsys):
+    from keras_vis.data.footage import prepare_footage
+    from keras_vis.training.config import ExperimentConfig
+    from keras_vis.training.experiment import heldout_footage
+    from zoo.clip import ClipSpec
+
+    with_footage = ExperimentConfig.from_toml(write_config(tmp_path, tmp_path, footage))
+    # The pair's other half: no data.footage, the same folder under eval.footage; a missing
+    # folder is reported and left out, like a missing eval.clips folder.
+    without = ExperimentConfig.from_toml(
+        write_config(tmp_path, tmp_path, footage, name="without"),
+        ["data.footage=[]", f'eval.footage=["{footage}", "{tmp_path / "gone"}"]'])
+    clip = ClipSpec(seconds=1.0, fps=10, height=32, width=32, sample_rate=16000)
+    data = with_footage.data
+    prepared = prepare_footage(footage, clip, cache_dir=tmp_path / "cache",
+                               val_fraction=data.val_fraction, test_fraction=data.test_fraction)
+    held_out = heldout_footage(with_footage, [prepared])
+    assert held_out and sorted(heldout_footage(without, [])) == sorted(held_out)
+    assert "eval.footage folder" in capsys.readouterr().err
+    # A folder both trained on and listed under eval.footage is scored once.
+    both = ExperimentConfig.from_toml(write_config(tmp_path, tmp_path, footage),
+                                      [f'eval.footage=["{footage}"]'])
+    assert sorted(heldout_footage(both, [prepared])) == sorted(held_out)
+
+
 @pytest.mark.slow
 def test_footage_run_calibrates_reports_held_out_footage_and_seeds_a_fine_tune(
         tmp_path, synthetic_root, footage):
