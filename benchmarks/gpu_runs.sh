@@ -58,7 +58,8 @@ try:
 except FileNotFoundError:
     sys.exit("no run finished")
 cols = ("experiment", "device", "seed", "test_accuracy", "test_auc", "real_balanced_accuracy", "real_auc",
-        "real_within_clip", "real_offset_ok", "train_time_s")
+        "real_within_clip", "real_offset_ok", "footage_balanced_accuracy", "footage_auc",
+        "overrides", "train_time_s")
 print("| " + " | ".join(cols) + " |")
 for row in rows:
     print("| " + " | ".join(str(row.get(c, "")) for c in cols) + " |")
