@@ -101,6 +101,9 @@ class TrainConfig:
     optimizer: str = "adam"
     learning_rate: float = 3e-3
     schedule: str = "cosine"
+    # Epochs (a fraction is fine) over which the rate climbs linearly from a hundredth of
+    # learning_rate before the schedule starts; 0 starts at learning_rate.
+    warmup_epochs: float = 0.0
     weight_decay: float = 0.0
     # Stop when val accuracy has not improved for this many epochs; 0 never stops early.
     early_stopping_patience: int = 0
@@ -373,6 +376,9 @@ def _check_values(config: ExperimentConfig, source: str) -> None:
         fail("train.optimizer", f"unknown optimizer (known: {', '.join(OPTIMIZERS)})")
     if train.schedule not in SCHEDULES:
         fail("train.schedule", f"unknown schedule (known: {', '.join(SCHEDULES)})")
+    if not 0 <= train.warmup_epochs < train.epochs:  # also nan
+        fail("train.warmup_epochs", f"must be at least 0 and fewer than train.epochs "
+                                    f"({train.epochs}), got {train.warmup_epochs}")
     if train.precision not in PRECISIONS:
         fail("train.precision", f"unknown precision {train.precision!r} "
                                 f"(known: {', '.join(PRECISIONS)})")

@@ -558,15 +558,31 @@ def _split(recordings: list, root: Path, data):
     )
 
 
+def learning_rate(config: ExperimentConfig, steps_per_epoch: int):
+    """``train.learning_rate`` under ``train.schedule`` and ``train.warmup_epochs``: a float
+    for a constant rate, else a Keras schedule of the optimizer's step."""
+    import keras
+
+    train = config.train
+    warmup = int(round(train.warmup_epochs * steps_per_epoch))
+    total = max(1, train.epochs * steps_per_epoch)
+    if train.schedule == "constant" and not warmup:
+        return train.learning_rate
+    # A constant schedule after a warm-up is a cosine that decays to alpha = 1.
+    alpha = 0.05 if train.schedule == "cosine" else 1.0
+    if not warmup:
+        return keras.optimizers.schedules.CosineDecay(train.learning_rate, decay_steps=total,
+                                                      alpha=alpha)
+    return keras.optimizers.schedules.CosineDecay(
+        train.learning_rate / 100, decay_steps=max(1, total - warmup), alpha=alpha,
+        warmup_target=train.learning_rate, warmup_steps=warmup)
+
+
 def _optimizer(config: ExperimentConfig, steps_per_epoch: int):
     import keras
 
     train = config.train
-    rate = train.learning_rate
-    if train.schedule == "cosine":
-        rate = keras.optimizers.schedules.CosineDecay(
-            train.learning_rate, decay_steps=max(1, train.epochs * steps_per_epoch), alpha=0.05
-        )
+    rate = learning_rate(config, steps_per_epoch)
     if train.optimizer == "adamw":
         optimizer = keras.optimizers.AdamW(rate, weight_decay=train.weight_decay or 1e-4)
     elif train.optimizer == "sgd":

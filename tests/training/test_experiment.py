@@ -422,3 +422,31 @@ def test_float16_training_scales_its_loss():
     assert isinstance(optimizer("mixed_float16"), keras.optimizers.LossScaleOptimizer)
     for precision in ("float32", "mixed_bfloat16"):
         assert not isinstance(optimizer(precision), keras.optimizers.LossScaleOptimizer)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "constant"])
+def test_warmup_climbs_to_the_learning_rate_then_follows_the_schedule(schedule):
+    import numpy as np
+
+    from keras_vis.errors import ConfigError
+    from keras_vis.training.config import ExperimentConfig
+    from keras_vis.training.experiment import learning_rate
+
+    def rates(**train):
+        config = ExperimentConfig.from_dict(
+            {"train": {"schedule": schedule, "epochs": 4, "learning_rate": 1e-2, **train}},
+            source="inline")
+        rate = learning_rate(config, steps_per_epoch=10)
+        return np.array([float(rate(step)) if callable(rate) else rate for step in range(41)])
+
+    plain, warm = rates(), rates(warmup_epochs=1.5)
+    assert plain[0] == pytest.approx(1e-2)
+    assert warm[0] == pytest.approx(1e-4) and np.all(np.diff(warm[:16]) > 0)
+    assert warm[15] == pytest.approx(1e-2, rel=1e-3)
+    if schedule == "cosine":
+        assert plain[-1] == pytest.approx(5e-4, rel=1e-2)
+        assert warm[-1] == pytest.approx(5e-4, rel=1e-2) and np.all(np.diff(warm[15:]) <= 0)
+    else:
+        assert np.allclose(plain, 1e-2) and np.allclose(warm[15:], 1e-2)
+    with pytest.raises(ConfigError, match="warmup_epochs"):
+        rates(warmup_epochs=4)
