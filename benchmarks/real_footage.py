@@ -46,11 +46,10 @@ def main() -> None:
     from keras_vis.invocation import select_backend
 
     select_backend(None, default="jax")
-    from keras_vis.data.footage import scan_footage, split_footage
+    from keras_vis.data.footage import footage_part
     from keras_vis.inference.evaluate import evaluate
 
-    held_out = [str(r.video) for r in split_footage(scan_footage(args.corpus).recordings,
-                                                      seed=args.split_seed).test]
+    held_out = [str(path) for path in footage_part([args.corpus], "test", seed=args.split_seed)]
     rows = []
     for model in args.models:
         dev = evaluate(model, args.clips).metrics
