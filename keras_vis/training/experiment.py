@@ -311,17 +311,17 @@ def heldout_footage(config, footage: list) -> list[Path]:
     seconds = zoo.get_preset(config.model.name, config.model.preset).clip.seconds
     clips = [path for f in footage for path in f.files("test")]
     trained = {Path(f.root).resolve() for f in footage}
+    measured = []
     for folder in config.eval.footage:
-        if Path(folder).resolve() in trained:
-            continue
         if not Path(folder).is_dir():
             print(f"warning: eval.footage folder {folder} not found; left out of the "
                   f"footage columns", file=sys.stderr)
-            continue
-        data = config.data
-        clips += footage_part([folder], "test", val_fraction=data.val_fraction,
-                              test_fraction=data.test_fraction, seed=data.split_seed,
-                              min_seconds=seconds)
+        elif Path(folder).resolve() not in trained:
+            measured.append(folder)
+    data = config.data
+    clips += footage_part(measured, "test", val_fraction=data.val_fraction,
+                          test_fraction=data.test_fraction, seed=data.split_seed,
+                          min_seconds=seconds)
     return clips
 
 
@@ -570,12 +570,10 @@ def learning_rate(config: ExperimentConfig, steps_per_epoch: int):
         return train.learning_rate
     # A constant schedule after a warm-up is a cosine that decays to alpha = 1.
     alpha = 0.05 if train.schedule == "cosine" else 1.0
-    if not warmup:
-        return keras.optimizers.schedules.CosineDecay(train.learning_rate, decay_steps=total,
-                                                      alpha=alpha)
     return keras.optimizers.schedules.CosineDecay(
-        train.learning_rate / 100, decay_steps=max(1, total - warmup), alpha=alpha,
-        warmup_target=train.learning_rate, warmup_steps=warmup)
+        train.learning_rate / 100 if warmup else train.learning_rate,
+        decay_steps=max(1, total - warmup), alpha=alpha,
+        warmup_target=train.learning_rate if warmup else None, warmup_steps=warmup)
 
 
 def _optimizer(config: ExperimentConfig, steps_per_epoch: int):
