@@ -68,10 +68,15 @@ def main(args) -> int:
 
 def _footage_part(args) -> list[str]:
     """The video files of one part of the footage under ``--clips``, split by source video."""
+    import zoo
     from keras_vis.data.footage import footage_part
+    from keras_vis.inference.models import load_model
 
+    # A run scanning footage skips clips shorter than its model's window, so the split must too.
+    seconds = zoo.clip_of(load_model(args.model)[0]).seconds
     chosen = footage_part(args.clips, args.footage_part, val_fraction=args.val_fraction,
-                          test_fraction=args.test_fraction, seed=args.split_seed)
+                          test_fraction=args.test_fraction, seed=args.split_seed,
+                          min_seconds=seconds)
     print(f"{args.footage_part} part of {', '.join(args.clips)}: {len(chosen)} clips "
           f"(each folder split by source video, seed {args.split_seed})", file=sys.stderr)
     return [str(path) for path in chosen]

@@ -293,10 +293,16 @@ def prepare_footage(root: str | Path, clip, *, cache_dir: str | Path | None = No
                     quiet=not sys.stderr.isatty())
     for item in cache.skipped:
         print(f"  not decoded {item['id']}: {item['reason']}", file=sys.stderr)
-    usable = [cache.recordings[r.id] for r in report.recordings if r.id in cache]
-    parts = split_footage(usable, val_fraction=val_fraction, test_fraction=test_fraction,
-                          seed=seed)
-    return Footage(Path(root), report, cache, parts)
+    # Split the scan, as footage_part does, then drop what failed to decode: a clip that scans
+    # but cannot be decoded must not move any other clip to another part.
+    parts = split_footage(report.recordings, val_fraction=val_fraction,
+                          test_fraction=test_fraction, seed=seed)
+    decoded = {}
+    for name in ("train", "val", "test"):
+        decoded[name] = [cache.recordings[r.id] for r in getattr(parts, name) if r.id in cache]
+        if not decoded[name]:
+            raise DataError(f"{root}: no clip of the footage's {name} part could be decoded")
+    return Footage(Path(root), report, cache, dataclasses.replace(parts, **decoded))
 
 
 def split_footage(recordings, *, val_fraction: float = 0.15, test_fraction: float = 0.15,

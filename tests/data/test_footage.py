@@ -4,6 +4,7 @@ reported file by file, split by source video and decoded into the clip cache."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,6 +120,31 @@ def test_footage_part_finds_again_what_a_run_held_out(footage, tmp_path):
             assert sorted(found) == sorted(prepared.files(part)) and found, (seed, part)
     with pytest.raises(ValueError, match="train, val or test"):
         footage_part([footage], "dev")
+
+
+def test_a_clip_that_scans_but_does_not_decode_moves_no_other_clip(footage, tmp_path,
+                                                                    monkeypatch):
+    # footage_part never decodes, so the run must split what the scan found, not what decoded.
+    import keras_vis.data.cache as cache_module
+
+    held = footage_part([footage], "test", val_fraction=0.2, test_fraction=0.2, seed=0,
+                        min_seconds=CLIP.seconds)
+    lost = sorted(footage_part([footage], "train", val_fraction=0.2, test_fraction=0.2,
+                               seed=0, min_seconds=CLIP.seconds))[0]
+    original = cache_module.prepare
+
+    def prepare_losing_one(*args, **kwargs):
+        cache = original(*args, **kwargs)
+        rec_id = next(r for r, rec in cache.recordings.items() if Path(rec.video) == lost)
+        del cache.recordings[rec_id]
+        cache.skipped.append({"id": rec_id, "reason": "cannot decode"})
+        return cache
+
+    monkeypatch.setattr(cache_module, "prepare", prepare_losing_one)
+    prepared = prepare_footage(footage, CLIP, cache_dir=tmp_path / "cache", val_fraction=0.2,
+                               test_fraction=0.2, seed=0)
+    assert sorted(prepared.files("test")) == sorted(held)
+    assert lost not in prepared.files("train") and prepared.files("train")
 
 
 def test_a_folder_with_nothing_usable_is_a_clear_error(tmp_path):
