@@ -228,6 +228,22 @@ def test_training_stops_when_a_weight_goes_nan_though_the_loss_looks_fine():
         callback.on_epoch_end(0, {"loss": 0.6931, "val_loss": 0.6931})
 
 
+def test_a_run_stuck_at_chance_is_warned_about_once_and_not_stopped(capsys):
+    from keras_vis.training.callbacks import WarnAtChance
+
+    # The training losses of a footage seed that never left chance, then of one that learned.
+    callback = WarnAtChance("runs/x")
+    for epoch, loss in enumerate([0.702, 0.695, 0.694, 0.694, 0.693, 0.693]):
+        callback.on_epoch_end(epoch, {"loss": loss})
+    warnings = capsys.readouterr().err.splitlines()
+    assert len(warnings) == 1 and "runs/x" in warnings[0] and "epoch 4" in warnings[0]
+    assert "train.warmup_epochs" in warnings[0]
+    learning = WarnAtChance("runs/y")
+    for epoch, loss in enumerate([0.70, 0.67, 0.64, 0.614, 0.596]):
+        learning.on_epoch_end(epoch, {"loss": loss})
+    assert capsys.readouterr().err == ""
+
+
 def test_a_model_with_nan_weights_is_refused_by_predict_and_evaluate(tmp_path):
     from keras_vis.inference.predict import load_model
 
@@ -524,3 +540,4 @@ def test_generate_writes_only_inside_its_output_folder(tmp_path, out):
     _assert_new_paths_inside(new, work / out)
     assert {p.name for p in new} >= {"manifest.json"}
     assert (work / out).resolve().parent == work.resolve()
+

@@ -7,6 +7,7 @@ Imports keras at module level: import this only after the backend is chosen.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -163,3 +164,31 @@ class StopOnNaN(keras.callbacks.Callback):
                 f"row was written (the run folder keeps the last finished epoch). Check the "
                 f"data for NaN samples (scan reports them). {self.hint}".rstrip()
             )
+
+
+class WarnAtChance(keras.callbacks.Callback):
+    """Warns once on stderr when the training loss has sat at ln 2 (the binary cross-entropy of
+    a model that gives every pair the same p_real) for ``patience`` epochs in a row.
+
+    Such a run may still leave chance (one footage seed did after three epochs), so it warns and
+    does not stop: a user can kill it and rerun with a warm-up before twelve epochs are spent at
+    chance (another footage seed never left it)."""
+
+    def __init__(self, where: str, patience: int = 3, tolerance: float = 0.005):
+        super().__init__()
+        self.where, self.patience, self.tolerance = where, patience, tolerance
+        self.flat, self.warned = 0, False
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is None or self.warned:
+            return
+        loss = float(keras.ops.convert_to_numpy(loss))
+        self.flat = self.flat + 1 if abs(loss - math.log(2)) < self.tolerance else 0
+        if self.flat >= self.patience:
+            self.warned = True
+            print(f"warning: {self.where}: the training loss has stayed at ln 2 = 0.693 for "
+                  f"{self.flat} epochs (epoch {epoch + 1}: {loss:.4f}): the model gives every "
+                  f"pair the same p_real and has not started to learn. It may still start; if "
+                  f"it does not, rerun with train.warmup_epochs = 1 or a lower "
+                  f"train.learning_rate.", file=sys.stderr)

@@ -233,7 +233,7 @@ def _fit(run: RunDir, config, model, trainer, loaders: Loaders, verbose) -> None
 
     from keras_vis.training.callbacks import (
         AtomicBackupAndRestore, AtomicModelCheckpoint, EpochTimer, ResumableEarlyStopping,
-        StopOnNaN,
+        StopOnNaN, WarnAtChance,
     )
 
     trainer.compile(optimizer=_optimizer(config, steps_per_epoch=len(loaders.train)),
@@ -251,6 +251,7 @@ def _fit(run: RunDir, config, model, trainer, loaders: Loaders, verbose) -> None
             AtomicModelCheckpoint(run.best_path, monitor="val_accuracy", mode="max",
                                   save_best_only=True, initial_value_threshold=best_score,
                                   saved_model=model),
+            WarnAtChance(str(run.path)),
             # Last, so a kill between callbacks leaves history ahead of the backup (trimmed on
             # resume).
             AtomicBackupAndRestore(run.backup_path),
