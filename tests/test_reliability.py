@@ -540,4 +540,3 @@ def test_generate_writes_only_inside_its_output_folder(tmp_path, out):
     _assert_new_paths_inside(new, work / out)
     assert {p.name for p in new} >= {"manifest.json"}
     assert (work / out).resolve().parent == work.resolve()
-
