@@ -237,7 +237,12 @@ def test_a_run_stuck_at_chance_is_warned_about_once_and_not_stopped(capsys):
         callback.on_epoch_end(epoch, {"loss": loss})
     warnings = capsys.readouterr().err.splitlines()
     assert len(warnings) == 1 and "runs/x" in warnings[0] and "epoch 4" in warnings[0]
-    assert "train.warmup_epochs" in warnings[0]
+    assert "train.warmup_epochs = 1 " in warnings[0]
+    # A run that already warms up is pointed at a longer warm-up, not the one it has.
+    warmed = WarnAtChance("runs/w", warmup_epochs=1.0)
+    for epoch in range(3):
+        warmed.on_epoch_end(epoch, {"loss": 0.6935})
+    assert "train.warmup_epochs = 2 (this run warms up for 1)" in capsys.readouterr().err
     learning = WarnAtChance("runs/y")
     for epoch, loss in enumerate([0.70, 0.67, 0.64, 0.614, 0.596]):
         learning.on_epoch_end(epoch, {"loss": loss})

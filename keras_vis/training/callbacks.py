@@ -172,11 +172,14 @@ class WarnAtChance(keras.callbacks.Callback):
 
     Such a run may still leave chance (one footage seed did after three epochs), so it warns and
     does not stop: a user can kill it and rerun with a warm-up before twelve epochs are spent at
-    chance (another footage seed never left it)."""
+    chance (another footage seed never left it). ``warmup_epochs`` is the run's own warm-up, so
+    the advice names a longer one rather than the one the run already has."""
 
-    def __init__(self, where: str, patience: int = 3, tolerance: float = 0.005):
+    def __init__(self, where: str, warmup_epochs: float = 0.0, patience: int = 3,
+                 tolerance: float = 0.005):
         super().__init__()
         self.where, self.patience, self.tolerance = where, patience, tolerance
+        self.warmup_epochs = warmup_epochs
         self.flat, self.warned = 0, False
 
     def on_epoch_end(self, epoch, logs=None):
@@ -187,8 +190,11 @@ class WarnAtChance(keras.callbacks.Callback):
         self.flat = self.flat + 1 if abs(loss - math.log(2)) < self.tolerance else 0
         if self.flat >= self.patience:
             self.warned = True
+            warmup = (f"train.warmup_epochs = {self.warmup_epochs + 1:g} (this run warms up for "
+                      f"{self.warmup_epochs:g})" if self.warmup_epochs
+                      else "train.warmup_epochs = 1")
             print(f"warning: {self.where}: the training loss has stayed at ln 2 = 0.693 for "
                   f"{self.flat} epochs (epoch {epoch + 1}: {loss:.4f}): the model gives every "
                   f"pair the same p_real and has not started to learn. It may still start; if "
-                  f"it does not, rerun with train.warmup_epochs = 1 or a lower "
-                  f"train.learning_rate.", file=sys.stderr)
+                  f"it does not, rerun with {warmup} or a lower train.learning_rate.",
+                  file=sys.stderr)

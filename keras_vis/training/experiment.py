@@ -251,7 +251,7 @@ def _fit(run: RunDir, config, model, trainer, loaders: Loaders, verbose) -> None
             AtomicModelCheckpoint(run.best_path, monitor="val_accuracy", mode="max",
                                   save_best_only=True, initial_value_threshold=best_score,
                                   saved_model=model),
-            WarnAtChance(str(run.path)),
+            WarnAtChance(str(run.path), config.train.warmup_epochs),
             # Last, so a kill between callbacks leaves history ahead of the backup (trimmed on
             # resume).
             AtomicBackupAndRestore(run.backup_path),
