@@ -99,4 +99,5 @@ def _training_data(run) -> dict:
         footage.append(entry)
     return {"dataset": data.get("dataset"), "footage": footage,
             "footage_weight": data.get("footage_weight") if footage else None,
+            "footage_after_epochs": data.get("footage_after_epochs", 0) if footage else None,
             "task": data.get("task"), "init": config.get("model", {}).get("init") or None}

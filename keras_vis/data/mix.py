@@ -7,6 +7,11 @@ is drawn from ``(seed, epoch)``, in proportion to the weights; each source walks
 in its own order and starts its next epoch when it runs out, so a small footage folder is
 repeated (with fresh pairs and augmentation) while a large dataset is walked once.
 
+``solo_epochs`` starts training with that many epochs of the first source alone, as many steps
+each as a mixed epoch (the learning-rate schedule counts steps): a curriculum for models that sit
+at chance when real footage is in their batches from the first step but learn from generated
+recordings, where the timing is clean.
+
 Without weights (``weights=None``) the sources are served one after the other, every batch of
 each once: the validation set of a mixed run.
 """
@@ -28,16 +33,22 @@ class MixedPairs(keras.utils.PyDataset):
 
     ``steps``: batches per epoch; by default every batch of the first source once, and the
     other sources' shares on top of it (``len(sources[0]) / weights[0]`` steps in all).
+    ``solo_epochs``: epochs at the start served by the first source alone.
     """
 
     def __init__(self, sources: Sequence, weights: Sequence[float] | None = None, *,
-                 seed: int = 0, steps: int | None = None, workers: int = 1):
+                 seed: int = 0, steps: int | None = None, workers: int = 1,
+                 solo_epochs: int = 0):
         super().__init__(workers=workers)
         if not sources:
             raise ConfigError("MixedPairs needs at least one source")
         self.sources = list(sources)
         self.seed = int(seed)
         self.epoch = 0
+        if isinstance(solo_epochs, bool) or not isinstance(solo_epochs, int) or solo_epochs < 0:
+            raise ConfigError(f"MixedPairs: solo_epochs must be a whole number >= 0, got "
+                              f"{solo_epochs!r}")
+        self.solo_epochs = solo_epochs
         # One lock per source: loader threads may reach a source across its epoch boundary.
         self._locks = [threading.Lock() for _ in self.sources]
         if weights is None:
@@ -57,15 +68,22 @@ class MixedPairs(keras.utils.PyDataset):
         left = total - counts.sum()
         counts[np.argsort(self.weights * total - counts)[::-1][:left]] += 1
         self.counts = counts
+        self.solo_counts = np.zeros_like(counts)
+        self.solo_counts[0] = total
         self._plan_epoch(0)
 
     def _plan_epoch(self, epoch: int) -> None:
+        solo = min(epoch, self.solo_epochs)
+        counts = self.solo_counts if epoch < self.solo_epochs else self.counts
+        # Batches each source served before this epoch: where it stands is a product of the
+        # epoch, never a replay, so a resumed run draws what the killed one would have.
+        before = solo * self.solo_counts + (epoch - solo) * self.counts
         rng = np.random.default_rng([self.seed, epoch, 0x313])
-        self._plan = rng.permutation(np.repeat(np.arange(len(self.sources)), self.counts))
+        self._plan = rng.permutation(np.repeat(np.arange(len(self.sources)), counts))
         self._rank = np.empty(len(self._plan), dtype=int)
         for source in range(len(self.sources)):
             where = np.flatnonzero(self._plan == source)
-            self._rank[where] = epoch * self.counts[source] + np.arange(len(where))
+            self._rank[where] = before[source] + np.arange(len(where))
 
     def __len__(self) -> int:
         return len(self._plan)

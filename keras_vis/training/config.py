@@ -92,6 +92,9 @@ class DataConfig:
     # ``dataset``: split by source video; ``footage_weight`` is their share of the train batches.
     footage: list = dataclasses.field(default_factory=list)
     footage_weight: float = 0.5
+    # Epochs of ``dataset`` alone before the footage joins the train batches (a curriculum for
+    # models that stall at chance when footage is there from the first step); 0 mixes at once.
+    footage_after_epochs: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -537,6 +540,12 @@ def _check_footage_and_parts(config: ExperimentConfig, source: str) -> None:
     if not 0 < data.footage_weight < 1:
         raise ConfigError(f"{source}: data.footage_weight: must lie between 0 and 1 (its share "
                           f"of the train batches), got {data.footage_weight}")
+    if data.footage_after_epochs and not data.footage:
+        raise ConfigError(f"{source}: data.footage_after_epochs: needs data.footage (the "
+                          f"folders that join the train batches after that many epochs)")
+    if not 0 <= data.footage_after_epochs < train.epochs:
+        raise ConfigError(f"{source}: data.footage_after_epochs: must be at least 0 and fewer "
+                          f"than train.epochs ({train.epochs}), got {data.footage_after_epochs}")
     for key, names in (("model.init_parts", model.init_parts), ("train.freeze", train.freeze)):
         unknown = [name for name in names if name not in PARTS]
         if unknown:

@@ -366,9 +366,12 @@ def _with_footage(train_ds, val_ds, footage, config, loader, evaluation, lag_los
                    for f in footage]
     share = data.footage_weight / len(footage)
     mixed = MixedPairs([train_ds, *footage_train], [1 - data.footage_weight] + [share] * len(footage),
-                       seed=train.seed, workers=train.workers)
+                       seed=train.seed, workers=train.workers,
+                       solo_epochs=data.footage_after_epochs)
+    after = (f" after {data.footage_after_epochs} epoch(s) of the dataset alone"
+             if data.footage_after_epochs else "")
     print(f"train: {len(mixed)} batches an epoch, {len(mixed) - len(train_ds)} of them real "
-          f"footage ({data.footage_weight:.0%}); val: {len(val_ds)} + "
+          f"footage ({data.footage_weight:.0%}){after}; val: {len(val_ds)} + "
           f"{sum(len(v) for v in footage_val)} footage batches", file=sys.stderr)
     return mixed, MixedPairs([val_ds, *footage_val])
 

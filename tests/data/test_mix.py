@@ -67,6 +67,37 @@ def test_epochs_continue_where_the_last_stopped_and_resume_identically():
     assert b_epochs == sorted(b_epochs) and b_epochs[-1] == 6  # 20 b-batches, 3 an epoch
 
 
+def test_solo_epochs_serve_the_first_source_alone_then_mix_and_resume_identically():
+    def run(epochs, resume_at=0):
+        sources = [Source("synthetic", 6), Source("footage", 2)]
+        mixed = MixedPairs(sources, [0.5, 0.5], seed=1, solo_epochs=2)
+        out = []
+        for epoch in range(resume_at, epochs):
+            mixed.set_epoch(epoch)
+            out.append(served(mixed))
+        return out
+
+    full = run(4)
+    assert [len(batches) for batches in full] == [12] * 4  # the schedule's steps never change
+    for batches in full[:2]:
+        assert {name for name, _, _ in batches} == {"synthetic"}
+    # Alone, the first source walks two of its epochs a step-count epoch, each batch once.
+    synthetic = [(epoch, i) for batches in full for name, epoch, i in batches
+                 if name == "synthetic"]
+    assert sorted(synthetic[:24]) == [(e, i) for e in range(4) for i in range(6)]
+    for batches in full[2:]:
+        assert [name for name, _, _ in batches].count("footage") == 6
+    footage = [(epoch, i) for batches in full for name, epoch, i in batches if name == "footage"]
+    assert footage[:2] == [(0, 0), (0, 1)]  # footage starts at its own first epoch
+    assert run(4, resume_at=3) == full[3:] and run(4, resume_at=1) == full[1:]
+
+
+@pytest.mark.parametrize("solo", [-1, 1.5, True])
+def test_solo_epochs_is_checked(solo):
+    with pytest.raises(ConfigError, match="solo_epochs"):
+        MixedPairs([Source("a", 2), Source("b", 2)], [0.5, 0.5], solo_epochs=solo)
+
+
 def test_validation_sets_are_served_one_after_another():
     mixed = MixedPairs([Source("synthetic", 2), Source("footage", 3)])
     assert served(mixed) == [("synthetic", 0, 0), ("synthetic", 0, 1), ("footage", 0, 0),

@@ -53,6 +53,12 @@ def test_minimal_config_gets_defaults_and_file_name(tmp_path):
          ["data.train_pairs_per_recording", "at least 1"]),
         ("[data]\neval_pairs_per_recording = -2\n",
          ["data.eval_pairs_per_recording", "at least 1"]),
+        # The curriculum delays footage: without footage, or past the last epoch, it means nothing.
+        ("[data]\nfootage_after_epochs = 2\n", ["data.footage_after_epochs", "needs data.footage"]),
+        ('[data]\nfootage = ["f"]\nfootage_after_epochs = 12\n',
+         ["data.footage_after_epochs", "fewer than train.epochs (12)", "got 12"]),
+        ('[data]\nfootage = ["f"]\nfootage_after_epochs = -1\n',
+         ["data.footage_after_epochs", "at least 0"]),
         # A string never means "unset".
         ('[data]\ntest_dataset = "none"\n', ["data.test_dataset", "table", "leave the key out"]),
         ('[data.dataset]\nsynthetic = "none"\n', ["data.dataset.synthetic", "table"]),

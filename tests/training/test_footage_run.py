@@ -1,7 +1,7 @@
 """A run that learns from real footage, end to end through the command line: generated
 recordings and a folder of videos with their own sound, mixed; p_real calibrated on the
 footage's val part; the held-out footage columns; then a fine-tuning run that starts from its
-encoders and freezes them."""
+encoders, freezes them and adds the footage after an epoch of generated recordings."""
 
 from __future__ import annotations
 
@@ -47,10 +47,11 @@ def write_config(folder: Path, synthetic_root: Path, footage: Path, **extra) -> 
     return path
 
 
-def run_ok(config: Path, folder: Path) -> subprocess.CompletedProcess:
+def run_ok(config: Path, folder: Path, *overrides: str) -> subprocess.CompletedProcess:
     done = subprocess.run(
         [sys.executable, "-m", "keras_vis", "run", str(config), "--backend", "jax",
-         "--runs-dir", str(folder / "runs"), "--results", str(folder / "results.csv")],
+         "--runs-dir", str(folder / "runs"), "--results", str(folder / "results.csv"),
+         *[arg for override in overrides for arg in ("--set", override)]],
         cwd=REPO, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
@@ -117,8 +118,10 @@ def test_footage_run_calibrates_reports_held_out_footage_and_seeds_a_fine_tune(
     tune = write_config(tmp_path, synthetic_root, footage, name="tune",
                         model={"init": f'"{run_dir}"'},
                         train={"freeze": '["video_encoder", "audio_encoder"]'})
-    done = run_ok(tune, tmp_path)
+    # Its footage joins after one epoch of generated recordings alone (the curriculum).
+    done = run_ok(tune, tmp_path, "data.footage_after_epochs=1", "train.epochs=2")
     assert f"video_encoder, audio_encoder loaded from {run_dir / 'best.keras'}" in done.stderr
+    assert "(50%) after 1 epoch(s) of the dataset alone" in done.stderr
     import zoo
 
     tuned_dir = next(p for p in (tmp_path / "runs" / "tune").iterdir() if p.is_dir())
