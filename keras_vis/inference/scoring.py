@@ -31,7 +31,8 @@ MAX_VIDEO_BATCH_BYTES = 2 << 30
 @dataclasses.dataclass
 class Scores:
     """What the model says about one (frames, waveform) pair; ``predict`` and ``evaluate``
-    both build on it. Window starts are in frames of the model's clip fps."""
+    both build on it. Window starts are in frames of the model's clip fps; ``pair_scores`` is
+    p_real for each (window, offset), NaN where the offset's audio leaves the track."""
 
     p_real: float
     offset_s: float
@@ -41,6 +42,7 @@ class Scores:
     offsets_s: np.ndarray
     offset_scores: np.ndarray
     padded_s: float
+    pair_scores: np.ndarray | None = None
 
 
 def offset_grid(min_s: float, max_s: float, fps: float) -> np.ndarray:
@@ -117,7 +119,7 @@ def score_media(model, frames: np.ndarray, waveform: np.ndarray, clip: ClipSpec,
     return Scores(
         p_real=float(window_scores.mean()), offset_s=float(round(grid[best], 6)),
         confidence=confidence, window_starts=starts, window_scores=window_scores,
-        offsets_s=grid, offset_scores=offset_scores, padded_s=padded_s,
+        offsets_s=grid, offset_scores=offset_scores, padded_s=padded_s, pair_scores=scores,
     )
 
 
