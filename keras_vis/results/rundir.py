@@ -198,13 +198,17 @@ class RunDir:
             history.insert(0, "epoch", range(1, len(history) + 1))
         return history.reset_index(drop=True)
 
-    def best_so_far(self, monitor: str = "val_accuracy") -> tuple[float | None, int]:
-        """The best (highest) ``monitor`` in the history and the epochs finished since it
-        (``(None, 0)`` before the first epoch): what a resumed run must not forget."""
+    def best_so_far(self, monitor: str = "val_accuracy",
+                    from_epoch: int = 0) -> tuple[float | None, int]:
+        """The best (highest) ``monitor`` in the history from epoch ``from_epoch`` (0-based) on,
+        and the epochs finished since it (``(None, 0)`` before such an epoch): what a resumed
+        run must not forget."""
         history = self.history(required=False)
         if monitor not in history or not len(history):
             return None, 0
-        scores = history[monitor].to_numpy()
+        scores = history[monitor].to_numpy()[from_epoch:]
+        if not len(scores):
+            return None, 0
         return float(scores.max()), int(len(scores) - 1 - scores.argmax())
 
     def resume_epoch(self) -> int:

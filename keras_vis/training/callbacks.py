@@ -42,11 +42,15 @@ class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
     file and renames that over the checkpoint (``files.atomic_path``), and a failed write is a
     clear error that leaves the previous checkpoint intact. ``saved_model``: the model to
     save when fit trains a wrapper sharing its weights (``training.lag_loss``), not the wrapper.
+    ``from_epoch``: epochs (0-based) before it are never saved nor count as the best (a
+    footage curriculum's epochs without the footage).
     """
 
-    def __init__(self, filepath: str | Path, saved_model: keras.Model | None = None, **kwargs):
+    def __init__(self, filepath: str | Path, saved_model: keras.Model | None = None,
+                 from_epoch: int = 0, **kwargs):
         self.target = Path(filepath)
         self.saved_model = saved_model
+        self.from_epoch = from_epoch
         super().__init__(str(self.target), **kwargs)
 
     @property
@@ -57,6 +61,8 @@ class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
         return trained if self.saved_model is None else self.saved_model
 
     def on_epoch_end(self, epoch, logs=None):
+        if epoch < self.from_epoch:
+            return
         try:
             with files.atomic_path(self.target, suffix=self.target.suffix) as partial:
                 self.filepath = str(partial)
@@ -109,10 +115,13 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     """EarlyStopping on val accuracy whose patience counter survives a resume: ``best`` and
-    ``wait`` are the best score so far and the epochs finished since it (``RunDir.best_so_far``)."""
+    ``wait`` are the best score so far and the epochs finished since it (``RunDir.best_so_far``);
+    epochs before ``from_epoch`` are not watched (``start_from_epoch``)."""
 
-    def __init__(self, patience: int, best: float | None = None, wait: int = 0):
-        super().__init__(monitor="val_accuracy", mode="max", patience=patience)
+    def __init__(self, patience: int, best: float | None = None, wait: int = 0,
+                 from_epoch: int = 0):
+        super().__init__(monitor="val_accuracy", mode="max", patience=patience,
+                         start_from_epoch=from_epoch)
         self._resumed = (best, wait)
 
     def on_train_begin(self, logs=None):

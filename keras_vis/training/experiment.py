@@ -244,13 +244,14 @@ def _fit(run: RunDir, config, model, trainer, loaders: Loaders, verbose) -> None
               file=sys.stderr)
     else:
         start_epoch = run.resume_epoch()
-        best_score, since_best = run.best_so_far("val_accuracy")
+        first = selectable_from(config)
+        best_score, since_best = run.best_so_far("val_accuracy", from_epoch=first)
         callbacks = [
             EpochTimer(),
             keras.callbacks.CSVLogger(str(run.history_path), append=True),
             AtomicModelCheckpoint(run.best_path, monitor="val_accuracy", mode="max",
                                   save_best_only=True, initial_value_threshold=best_score,
-                                  saved_model=model),
+                                  saved_model=model, from_epoch=first),
             WarnAtChance(str(run.path), config.train.warmup_epochs),
             # Last, so a kill between callbacks leaves history ahead of the backup (trimmed on
             # resume).
@@ -258,7 +259,8 @@ def _fit(run: RunDir, config, model, trainer, loaders: Loaders, verbose) -> None
         ]
         if config.train.early_stopping_patience:
             callbacks.insert(0, ResumableEarlyStopping(config.train.early_stopping_patience,
-                                                       best=best_score, wait=since_best))
+                                                       best=best_score, wait=since_best,
+                                                       from_epoch=first))
         # First: a nan loss stops the run before any other callback records the broken epoch.
         callbacks.insert(0, StopOnNaN(
             str(run.path),
@@ -295,7 +297,8 @@ def _score(run: RunDir, config, model, loaders: Loaders, footage: list, history,
     and the held-out footage, beside what training recorded."""
     print(f"scoring the {len(loaders.test)} test batches", file=sys.stderr)
     test = model.evaluate(loaders.test, return_dict=True, verbose=_verbosity(verbose))
-    metrics = _metrics(history, test, len(loaders.train) * config.train.batch_size)
+    metrics = _metrics(history, test, len(loaders.train) * config.train.batch_size,
+                       from_epoch=selectable_from(config))
     metrics.update(evaluate_real_clips(model, config.eval.clips, run.path))
     metrics.update(evaluate_footage(model, heldout_footage(config, footage), run.path))
     return metrics
@@ -368,7 +371,8 @@ def _with_footage(train_ds, val_ds, footage, config, loader, evaluation, lag_los
     mixed = MixedPairs([train_ds, *footage_train], [1 - data.footage_weight] + [share] * len(footage),
                        seed=train.seed, workers=train.workers,
                        solo_epochs=data.footage_after_epochs)
-    after = (f" after {data.footage_after_epochs} epoch(s) of the dataset alone"
+    after = (f" after {data.footage_after_epochs} epoch(s) of the dataset alone (the best "
+             f"checkpoint is chosen from epoch {data.footage_after_epochs + 1} on)"
              if data.footage_after_epochs else "")
     print(f"train: {len(mixed)} batches an epoch, {len(mixed) - len(train_ds)} of them real "
           f"footage ({data.footage_weight:.0%}){after}; val: {len(val_ds)} + "
@@ -613,9 +617,17 @@ def _set_data_parallel(config: ExperimentConfig, backend: str) -> None:
     print(f"data-parallel over {len(devices)} devices: {devices}", file=sys.stderr)
 
 
-def _metrics(history, test: dict, samples_per_epoch: int) -> dict:
+def selectable_from(config) -> int:
+    """The first epoch (0-based) the best checkpoint may come from: with a footage curriculum
+    (``data.footage_after_epochs``), the first that trained on the footage, so a run asked to
+    learn from a folder never ships a checkpoint that has not seen it."""
+    return config.data.footage_after_epochs
+
+
+def _metrics(history, test: dict, samples_per_epoch: int, from_epoch: int = 0) -> dict:
     train_time = float(history["epoch_time_s"].sum())
-    best_row = history.loc[history["val_accuracy"].idxmax()]
+    eligible = history[history["epoch"] >= from_epoch]
+    best_row = eligible.loc[eligible["val_accuracy"].idxmax()]
     epochs = len(history)
     return {
         "epochs": epochs,

@@ -241,6 +241,40 @@ def test_full_disk_while_checkpointing_keeps_the_run_folder(tmp_path, synthetic_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.keras"]  # no temporary file
 
 
+def test_the_checkpoint_skips_the_epochs_before_from_epoch(tmp_path):
+    """A footage curriculum's epochs without the footage are never saved nor the best to beat."""
+    pytest.importorskip("keras")
+    import keras
+
+    from keras_vis.training.callbacks import AtomicModelCheckpoint
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    best = tmp_path / "best.keras"
+    callback = AtomicModelCheckpoint(best, monitor="val_accuracy", mode="max",
+                                     save_best_only=True, from_epoch=2)
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, score in enumerate([0.9, 0.8]):
+        callback.on_epoch_end(epoch, {"val_accuracy": score})
+        assert not best.exists()
+    callback.on_epoch_end(2, {"val_accuracy": 0.6})  # worse than epoch 0, still the first saved
+    assert best.exists()
+
+
+def test_metrics_take_the_best_epoch_from_from_epoch_on():
+    import pandas
+
+    from keras_vis.training.experiment import _metrics
+
+    history = pandas.DataFrame({"epoch": [0, 1, 2, 3], "accuracy": [0.6, 0.7, 0.5, 0.6],
+                                "val_accuracy": [0.7, 0.8, 0.6, 0.65],
+                                "epoch_time_s": [1.0] * 4})
+    test = {"accuracy": 0.5, "auc": 0.5, "loss": 0.7}
+    assert _metrics(history, test, 16)["best_epoch"] == 1
+    chosen = _metrics(history, test, 16, from_epoch=2)
+    assert (chosen["best_epoch"], chosen["val_accuracy"], chosen["train_accuracy"]) == (3, 0.65, 0.6)
+
+
 # ---- bad input found before training: read-only destinations, a second identical run ----
 
 @pytest.mark.parametrize("target", ["results_file", "results_folder", "runs_folder"])

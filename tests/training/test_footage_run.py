@@ -121,7 +121,8 @@ def test_footage_run_calibrates_reports_held_out_footage_and_seeds_a_fine_tune(
     # Its footage joins after one epoch of generated recordings alone (the curriculum).
     done = run_ok(tune, tmp_path, "data.footage_after_epochs=1", "train.epochs=2")
     assert f"video_encoder, audio_encoder loaded from {run_dir / 'best.keras'}" in done.stderr
-    assert "(50%) after 1 epoch(s) of the dataset alone" in done.stderr
+    assert ("(50%) after 1 epoch(s) of the dataset alone (the best checkpoint is chosen from "
+            "epoch 2 on)") in done.stderr
     import zoo
 
     tuned_dir = next(p for p in (tmp_path / "runs" / "tune").iterdir() if p.is_dir())

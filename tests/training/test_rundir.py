@@ -41,6 +41,9 @@ def test_history_before_and_after_the_first_epoch(tmp_path):
                                 "2,0.7,0.5,0.7,0.6\n")
     assert run.history()["epoch"].tolist() == [1, 2, 3]
     assert run.best_so_far("val_accuracy") == (0.8, 1)
+    # A footage curriculum chooses among the epochs that saw the footage only.
+    assert run.best_so_far("val_accuracy", from_epoch=2) == (0.7, 0)
+    assert run.best_so_far("val_accuracy", from_epoch=3) == (None, 0)
 
 
 def test_resume_epoch_trims_history_to_the_backup(tmp_path):
