@@ -626,7 +626,7 @@ def selectable_from(config) -> int:
 
 def _metrics(history, test: dict, samples_per_epoch: int, from_epoch: int = 0) -> dict:
     train_time = float(history["epoch_time_s"].sum())
-    eligible = history[history["epoch"] >= from_epoch]
+    eligible = history.iloc[from_epoch:]  # one row per epoch, in order
     best_row = eligible.loc[eligible["val_accuracy"].idxmax()]
     epochs = len(history)
     return {

@@ -266,13 +266,15 @@ def test_metrics_take_the_best_epoch_from_from_epoch_on():
 
     from keras_vis.training.experiment import _metrics
 
-    history = pandas.DataFrame({"epoch": [0, 1, 2, 3], "accuracy": [0.6, 0.7, 0.5, 0.6],
+    # As RunDir.history() gives it: epochs numbered from 1; from_epoch counts from 0.
+    history = pandas.DataFrame({"epoch": [1, 2, 3, 4], "accuracy": [0.6, 0.7, 0.5, 0.6],
                                 "val_accuracy": [0.7, 0.8, 0.6, 0.65],
                                 "epoch_time_s": [1.0] * 4})
     test = {"accuracy": 0.5, "auc": 0.5, "loss": 0.7}
-    assert _metrics(history, test, 16)["best_epoch"] == 1
+    assert _metrics(history, test, 16)["best_epoch"] == 2
     chosen = _metrics(history, test, 16, from_epoch=2)
-    assert (chosen["best_epoch"], chosen["val_accuracy"], chosen["train_accuracy"]) == (3, 0.65, 0.6)
+    assert (chosen["best_epoch"], chosen["val_accuracy"], chosen["train_accuracy"]) == (4, 0.65, 0.6)
+    assert _metrics(history, test, 16, from_epoch=1)["best_epoch"] == 2
 
 
 # ---- bad input found before training: read-only destinations, a second identical run ----

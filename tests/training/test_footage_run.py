@@ -126,6 +126,8 @@ def test_footage_run_calibrates_reports_held_out_footage_and_seeds_a_fine_tune(
     import zoo
 
     tuned_dir = next(p for p in (tmp_path / "runs" / "tune").iterdir() if p.is_dir())
+    # The checkpoint comes from an epoch that trained on the footage: the second.
+    assert json.loads((tuned_dir / "metrics.json").read_text())["best_epoch"] == 2
     first = zoo.load(run_dir / "best.keras", compile=False)
     tuned = zoo.load(tuned_dir / "best.keras", compile=False)
     for got, want in zip(tuned.get_layer("video_encoder").get_weights(),
