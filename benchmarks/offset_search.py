@@ -72,10 +72,10 @@ RULES = {"mean p (current)": mean_p, "mean logit": mean_logit, "median p": media
 
 
 def best(grid: np.ndarray, aggregate: np.ndarray, testable: np.ndarray) -> float:
-    """The best testable offset; ties go to the smallest |offset| (as ``score_media``)."""
-    ranked = np.where(testable, aggregate, -np.inf)
-    ties = np.flatnonzero(ranked == ranked.max())
-    return float(grid[ties[np.argmin(np.abs(grid[ties]))]])
+    """The best testable offset, picked as ``score_media`` picks it (``best_candidate``)."""
+    from keras_vis.inference.scoring import best_candidate
+
+    return float(grid[best_candidate(grid, np.where(testable, aggregate, np.nan))])
 
 
 def clip_paths(name: str, corpus: Path, clips: Path, seconds: float) -> list[str]:

@@ -42,7 +42,7 @@ class Scores:
     offsets_s: np.ndarray
     offset_scores: np.ndarray
     padded_s: float
-    pair_scores: np.ndarray | None = None
+    pair_scores: np.ndarray
 
 
 def offset_grid(min_s: float, max_s: float, fps: float) -> np.ndarray:
@@ -280,13 +280,18 @@ def model_parts(model):
     return parts(model)
 
 
+def best_candidate(grid: np.ndarray, offset_scores: np.ndarray) -> int:
+    """Index of the highest score that is not NaN (untestable); ties go to the smallest
+    |offset|, so a flat profile says "in sync"."""
+    ranked = np.where(np.isnan(offset_scores), -np.inf, offset_scores)
+    ties = np.flatnonzero(ranked == ranked.max())
+    return int(ties[np.argmin(np.abs(grid[ties]))])
+
+
 def _best_offset(grid, offset_scores, fps: float) -> tuple[int, float]:
-    """Index of the best candidate (ties: the smallest |offset|) and its confidence."""
+    """Index of the best candidate (``best_candidate``) and its confidence."""
     testable = ~np.isnan(offset_scores)
-    ranked = np.where(testable, offset_scores, -np.inf)
-    best_value = ranked.max()
-    ties = np.flatnonzero(ranked == best_value)
-    best = int(ties[np.argmin(np.abs(grid[ties]))])
+    best = best_candidate(grid, offset_scores)
     if testable.sum() < 2:
         return best, 0.0
     eps = 1e-6
