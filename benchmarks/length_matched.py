@@ -1,0 +1,95 @@
+"""Whether a model prefers a clip's own audio to the same audio shifted, at equal length.
+
+The protocol's shifted pairs are shorter than the aligned pair of the same clip (a 3 s clip
+shifted by 1 s leaves 2 s), so its AUC mixes sync with length and position. This scores each
+shifted pair against the aligned pair cut to the same frames and length (and, apart, to the
+same stretch of audio), so the two differ only in the shift. One table: per model and set, the
+mean p_real of each and the share of shifted pairs the aligned pair beats (0.5 is no preference).
+
+    python benchmarks/length_matched.py default old.keras --sets val test dev
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+# The sibling benchmark owns the sets (and puts the project on the path).
+from offset_search import CLIPS, CORPUS, clip_paths
+
+PARTS = ("shifted", "aligned, same frames", "aligned, same audio")
+
+
+def matched_scores(model, paths, batch_size: int = 64) -> np.ndarray:
+    """p_real of each shifted pair and of its two length-matched aligned pairs: ``(pairs, 3)``
+    in the order of ``PARTS``."""
+    import dataclasses
+
+    import zoo
+    from keras_vis.inference.protocol import cut, find_clips, load_clips, protocol_pairs
+    from keras_vis.inference.scoring import score_media
+
+    clip = zoo.clip_of(model)
+    loaded, _ = load_clips(find_clips(paths), clip)
+    by_name = {c.name: c for c in loaded}
+    rows = []
+    for spec in protocol_pairs(loaded):
+        if spec.kind != "shifted":
+            continue
+        row = []
+        for start in (None, spec.video_start_s, spec.audio_start_s):
+            pair = spec if start is None else dataclasses.replace(
+                spec, kind="aligned", video_start_s=start, audio_start_s=start, shift_s=0.0)
+            frames, waveform = cut(pair, by_name)
+            row.append(score_media(model, frames, waveform, clip, batch_size=batch_size).p_real)
+        rows.append(row)
+    return np.array(rows).reshape(-1, len(PARTS))
+
+
+def summary(scores: np.ndarray) -> list[str]:
+    """The table's figures for one model and set."""
+    means = [f"{m:.3f}" for m in scores.mean(axis=0)]
+    wins = [f"{np.mean(scores[:, k] > scores[:, 0]):.2f}" for k in (1, 2)]
+    return [str(len(scores)), *means, *wins]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="+", help="anything evaluate takes: default, a .keras "
+                        "file, a run folder")
+    parser.add_argument("--sets", nargs="+", default=["val"],
+                        choices=["train", "val", "test", "dev"],
+                        help="a part of the corpus, or the development clips")
+    parser.add_argument("--clips", type=Path, default=CLIPS)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args()
+
+    from keras_vis.invocation import select_backend
+
+    select_backend(None, default="jax")
+    import zoo
+    from keras_vis.inference.models import load_model
+
+    rows = []
+    for reference in args.models:
+        model, _ = load_model(reference)
+        seconds = zoo.clip_of(model).seconds
+        for name in args.sets:
+            scores = matched_scores(model, clip_paths(name, args.corpus, args.clips, seconds),
+                                    args.batch_size)
+            rows.append([reference, name, *summary(scores)])
+            print(f"scored {reference} on {name}", file=sys.stderr)
+    header = ["model", "set", "shifted pairs", *(f"mean p: {p}" for p in PARTS),
+              "aligned (same frames) beats shifted", "aligned (same audio) beats shifted"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
