@@ -11,14 +11,10 @@ mean p_real of each and the share of shifted pairs the aligned pair beats (0.5 i
 
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
-
 import numpy as np
 
-# The sibling benchmark owns the sets (and puts the project on the path).
-from offset_search import CLIPS, CORPUS, clip_paths
+# The sibling benchmark owns the sets and the command line (and puts the project on the path).
+from offset_search import each_set, print_table, set_arguments
 
 PARTS = ("shifted", "aligned, same frames", "aligned, same audio")
 
@@ -57,39 +53,12 @@ def summary(scores: np.ndarray) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("models", nargs="+", help="anything evaluate takes: default, a .keras "
-                        "file, a run folder")
-    parser.add_argument("--sets", nargs="+", default=["val"],
-                        choices=["train", "val", "test", "dev"],
-                        help="a part of the corpus, or the development clips")
-    parser.add_argument("--clips", type=Path, default=CLIPS)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--batch-size", type=int, default=64)
-    args = parser.parse_args()
-
-    from keras_vis.invocation import select_backend
-
-    select_backend(None, default="jax")
-    import zoo
-    from keras_vis.inference.models import load_model
-
-    rows = []
-    for reference in args.models:
-        model, _ = load_model(reference)
-        seconds = zoo.clip_of(model).seconds
-        for name in args.sets:
-            scores = matched_scores(model, clip_paths(name, args.corpus, args.clips, seconds),
-                                    args.batch_size)
-            rows.append([reference, name, *summary(scores)])
-            print(f"scored {reference} on {name}", file=sys.stderr)
-    header = ["model", "set", "shifted pairs", *(f"mean p: {p}" for p in PARTS),
-              "aligned (same frames) beats shifted", "aligned (same audio) beats shifted"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-
+    args = set_arguments(__doc__.splitlines()[0], ["train", "val", "test", "dev"])
+    rows = [[reference, name, *summary(matched_scores(model, paths, args.batch_size))]
+            for reference, name, model, paths in each_set(args)]
+    print_table(["model", "set", "shifted pairs", *(f"mean p: {p}" for p in PARTS),
+                 "aligned (same frames) beats shifted", "aligned (same audio) beats shifted"],
+                rows)
 
 if __name__ == "__main__":
     main()

@@ -114,44 +114,55 @@ def shifted_hits(model, paths, batch_size: int) -> dict[str, list[bool]]:
     return hits
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def set_arguments(description: str, sets: list[str]) -> argparse.Namespace:
+    """The command line shared by the real-footage quality benchmarks: models, sets, folders."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("models", nargs="+", help="anything evaluate takes: default, a .keras "
                         "file, a run folder")
-    parser.add_argument("--sets", nargs="+", default=["val"], choices=["val", "test", "dev"],
-                        help="the corpus's val or test part, or the development clips")
+    parser.add_argument("--sets", nargs="+", default=["val"], choices=sets,
+                        help="a part of the corpus, or the development clips (dev)")
     parser.add_argument("--clips", type=Path, default=CLIPS)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--batch-size", type=int, default=64)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def each_set(args: argparse.Namespace):
+    """``(model name, set name, loaded model, clip paths)`` for every model and set asked, on
+    JAX unless ``KERAS_BACKEND`` says otherwise."""
     from keras_vis.invocation import select_backend
 
     select_backend(None, default="jax")
-    import warnings
-
     import zoo
     from keras_vis.inference.models import load_model
 
-    warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
-    warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
-    rows = []
     for reference in args.models:
         model, _ = load_model(reference)
         seconds = zoo.clip_of(model).seconds
         for name in args.sets:
-            hits = shifted_hits(model, clip_paths(name, args.corpus, args.clips, seconds),
-                                args.batch_size)
-            pairs = len(next(iter(hits.values())))
-            rows.append([reference, name, str(pairs)]
-                        + [f"{np.mean(h):.2f}" for h in hits.values()])
+            yield reference, name, model, clip_paths(name, args.corpus, args.clips, seconds)
             print(f"scored {reference} on {name}", file=sys.stderr)
-    header = ["model", "set", "shifted pairs", *RULES]
+
+
+def print_table(header: list[str], rows: list[list[str]]) -> None:
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
         print("| " + " | ".join(row) + " |")
 
+
+def main() -> None:
+    args = set_arguments(__doc__.splitlines()[0], ["val", "test", "dev"])
+    import warnings
+
+    warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+    warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+    rows = []
+    for reference, name, model, paths in each_set(args):
+        hits = shifted_hits(model, paths, args.batch_size)
+        pairs = len(next(iter(hits.values())))
+        rows.append([reference, name, str(pairs)] + [f"{np.mean(h):.2f}" for h in hits.values()])
+    print_table(["model", "set", "shifted pairs", *RULES], rows)
 
 if __name__ == "__main__":
     main()
