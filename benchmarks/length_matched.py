@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 # The sibling benchmark owns the sets and the command line (and puts the project on the path).
-from offset_search import each_set, print_table, set_arguments
+from offset_search import each_set, print_table, set_arguments, shifted_pairs
 
 PARTS = ("shifted", "aligned, same frames", "aligned, same audio")
 
@@ -24,17 +24,12 @@ def matched_scores(model, paths, batch_size: int = 64) -> np.ndarray:
     in the order of ``PARTS``."""
     import dataclasses
 
-    import zoo
-    from keras_vis.inference.protocol import cut, find_clips, load_clips, protocol_pairs
+    from keras_vis.inference.protocol import cut
     from keras_vis.inference.scoring import score_media
 
-    clip = zoo.clip_of(model)
-    loaded, _ = load_clips(find_clips(paths), clip)
-    by_name = {c.name: c for c in loaded}
+    clip, by_name, specs = shifted_pairs(model, paths)
     rows = []
-    for spec in protocol_pairs(loaded):
-        if spec.kind != "shifted":
-            continue
+    for spec in specs:
         row = []
         for start in (None, spec.video_start_s, spec.audio_start_s):
             pair = spec if start is None else dataclasses.replace(
@@ -59,6 +54,7 @@ def main() -> None:
     print_table(["model", "set", "shifted pairs", *(f"mean p: {p}" for p in PARTS),
                  "aligned (same frames) beats shifted", "aligned (same audio) beats shifted"],
                 rows)
+
 
 if __name__ == "__main__":
     main()

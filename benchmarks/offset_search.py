@@ -88,22 +88,29 @@ def clip_paths(name: str, corpus: Path, clips: Path, seconds: float) -> list[str
     return [str(p) for p in footage_part([corpus], name, min_seconds=seconds)]
 
 
-def shifted_hits(model, paths, batch_size: int) -> dict[str, list[bool]]:
-    """Per rule, whether each shifted pair's offset lies within the tolerance."""
+def shifted_pairs(model, paths):
+    """The model's clip spec, the clips under ``paths`` decoded at it (by name), and the
+    protocol's shifted pairs of them."""
     import zoo
-    from keras_vis.inference.evaluate import MAX_OFFSET_S
-    from keras_vis.inference.protocol import cut, find_clips, load_clips, protocol_pairs
-    from keras_vis.inference.scoring import offset_grid, score_media
-    from keras_vis.inference.statistics import OFFSET_TOLERANCE_S
+    from keras_vis.inference.protocol import find_clips, load_clips, protocol_pairs
 
     clip = zoo.clip_of(model)
     loaded, _ = load_clips(find_clips(paths), clip)
-    by_name = {c.name: c for c in loaded}
+    return clip, {c.name: c for c in loaded}, [
+        spec for spec in protocol_pairs(loaded) if spec.kind == "shifted"]
+
+
+def shifted_hits(model, paths, batch_size: int) -> dict[str, list[bool]]:
+    """Per rule, whether each shifted pair's offset lies within the tolerance."""
+    from keras_vis.inference.evaluate import MAX_OFFSET_S
+    from keras_vis.inference.protocol import cut
+    from keras_vis.inference.scoring import offset_grid, score_media
+    from keras_vis.inference.statistics import OFFSET_TOLERANCE_S
+
+    clip, by_name, specs = shifted_pairs(model, paths)
     grid = offset_grid(-MAX_OFFSET_S, MAX_OFFSET_S, clip.fps)
     hits = {rule: [] for rule in RULES}
-    for spec in protocol_pairs(loaded):
-        if spec.kind != "shifted":
-            continue
+    for spec in specs:
         frames, waveform = cut(spec, by_name)
         scores = score_media(model, frames, waveform, clip, offsets=grid, batch_size=batch_size)
         testable = ~np.isnan(scores.offset_scores)
@@ -163,6 +170,7 @@ def main() -> None:
         pairs = len(next(iter(hits.values())))
         rows.append([reference, name, str(pairs)] + [f"{np.mean(h):.2f}" for h in hits.values()])
     print_table(["model", "set", "shifted pairs", *RULES], rows)
+
 
 if __name__ == "__main__":
     main()
