@@ -23,6 +23,7 @@ COMMANDS = (
     "prepare",
     "models",
     "run",
+    "ensemble",
     "compare",
     "plot",
     "predict",

@@ -16,6 +16,7 @@ _LAZY = {
     "options": "zoo.registry",
     "build": "zoo.model",
     "load": "zoo.model",
+    "ensemble": "zoo.model",
     "clip_of": "zoo.model",
 }
 

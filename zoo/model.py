@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,15 @@ import keras
 
 from zoo import registry
 from zoo.layers.calibration import calibrated
+from zoo.layers.ensemble import ensembled
 from zoo.clip import ClipSpec, clip_preset
 from zoo.preset import FUSIONS
 
 WEIGHT_SUFFIXES = (".keras", ".weights.h5")
 # The options entry holding a model's calibration, ``[scale, bias]``.
 CALIBRATION = "calibration"
+# The options entry holding how many trained copies an ensemble averages (``ensemble``).
+MEMBERS = "members"
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -104,8 +107,10 @@ def build_from_options(model_name: str, options: Mapping[str, Any], name: str | 
     """
     known = registry.parameters(model_name)
     kwargs = dict(options)
-    # Not a builder's option: every model's p_real may be calibrated (``with_calibration``).
+    # Not builder options: every model's p_real may be calibrated (``with_calibration``), and
+    # several trained copies of one may be averaged (``ensemble``).
     calibration = kwargs.pop(CALIBRATION, None)
+    members = int(kwargs.pop(MEMBERS, 1))
     unknown = set(kwargs) - set(known)
     if unknown:
         raise ValueError(f"model {model_name!r}: unknown option(s) {sorted(unknown)}; "
@@ -115,7 +120,10 @@ def build_from_options(model_name: str, options: Mapping[str, Any], name: str | 
         raise ValueError(f"model {model_name!r}: fusion must be one of {FUSIONS}, "
                          f"got {kwargs.get('fusion')!r}")
     with _dtype_policy(dtype):
-        graph = registry.builder_of(model_name)(**kwargs)
+        graphs = [registry.builder_of(model_name)(**kwargs) for _ in range(max(members, 1))]
+        graph = ensembled(graphs) if members > 1 else graphs[0]
+        if members > 1:
+            kwargs[MEMBERS] = members
         if calibration is not None:
             graph = calibrated(graph, *calibration)
             kwargs[CALIBRATION] = [float(v) for v in calibration]
@@ -136,6 +144,44 @@ def with_calibration(model: ZooModel, scale: float, bias: float) -> ZooModel:
     if CALIBRATION in model.options:  # its own head is the one inside the calibrated one
         head = head.get_layer("fusion_head")
     new.get_layer("fusion_head").get_layer("fusion_head").set_weights(head.get_weights())
+    return new
+
+
+def ensemble(models: Sequence[ZooModel], name: str | None = None) -> ZooModel:
+    """One zoo model scoring the mean logit of ``models``: trained copies of one architecture
+    with the same options (seeds of one recipe, say). Their weights are copied in; a member's
+    calibration is left out (calibrate the ensemble as a whole). Saved and loaded like any zoo
+    model, with the number of members in its options.
+
+    >>> ensemble([zoo.load("seed0.keras"), zoo.load("seed1.keras")])   # doctest: +SKIP
+    """
+    if len(models) < 2:
+        raise ValueError(f"an ensemble needs at least two models, got {len(models)}")
+    first = models[0]
+
+    def architecture(model) -> tuple[str, dict]:
+        if not isinstance(model, ZooModel):
+            raise ValueError(f"ensemble members must be zoo models, got {type(model).__name__}")
+        if int(model.options.get(MEMBERS, 1)) > 1:
+            raise ValueError(f"{model.name}: already an ensemble; give its members instead")
+        return model.model_name, {k: v for k, v in model.options.items() if k != CALIBRATION}
+
+    model_name, options = architecture(first)
+    for index, model in enumerate(models[1:], start=1):
+        if architecture(model) != (model_name, options):
+            other_name, other = architecture(model)
+            differ = sorted(k for k in set(options) | set(other) if options.get(k) != other.get(k))
+            raise ValueError(f"ensemble member {index} ({other_name}) does not match member 0 "
+                             f"({model_name}): {', '.join(differ) or 'model'} differ")
+    new = build_from_options(model_name, {**options, MEMBERS: len(models)},
+                             name=name or first.name)
+    for index, model in enumerate(models):
+        for part in ("video_encoder", "audio_encoder", "fusion_head"):
+            source = model.get_layer(part)
+            if part == "fusion_head" and CALIBRATION in model.options:
+                source = source.get_layer(part)  # the head inside the calibrated one
+            wrapper = new.get_layer(part).get_layer(f"{part}_{index}")
+            wrapper.get_layer(part).set_weights(source.get_weights())
     return new
 
 
