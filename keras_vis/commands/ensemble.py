@@ -5,6 +5,8 @@ from __future__ import annotations
 
 
 def register(subparsers, parents) -> None:
+    from keras_vis.commands.run import add_output_arguments
+
     parser = subparsers.add_parser(
         "ensemble", parents=parents,
         help="average finished runs of one recipe (seeds) into one model and score it as a run",
@@ -17,12 +19,7 @@ def register(subparsers, parents) -> None:
     parser.add_argument("runs", nargs="+", metavar="RUN",
                         help="finished run folders (or experiment folders: their newest "
                         "finished run), two or more")
-    parser.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
-    parser.add_argument(
-        "--results", default=None,
-        help="the results table to append to (default: $KERAS_VIS_RESULTS, else "
-        "experiments/results.csv, the published table)",
-    )
+    add_output_arguments(parser)
     parser.set_defaults(func=main)
 
 

@@ -41,13 +41,18 @@ def register(subparsers, parents):
         action="store_true",
         help="data-parallel over every visible device (keras.distribution.DataParallel; jax)",
     )
+    add_output_arguments(parser)
+    parser.set_defaults(func=main)
+
+
+def add_output_arguments(parser) -> None:
+    """``--runs-dir`` and ``--results``: where a command that makes a run writes it."""
     parser.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
     parser.add_argument(
         "--results", default=None,
         help="the results table to append to (default: $KERAS_VIS_RESULTS, else "
         "experiments/results.csv, the published table)",
     )
-    parser.set_defaults(func=main)
 
 
 def experiment_of(args: argparse.Namespace) -> tuple[str, list[str]]:
