@@ -140,11 +140,16 @@ def with_calibration(model: ZooModel, scale: float, bias: float) -> ZooModel:
                              name=model.name)
     for part in ("video_encoder", "audio_encoder"):
         new.get_layer(part).set_weights(model.get_layer(part).get_weights())
-    head = model.get_layer("fusion_head")
-    if CALIBRATION in model.options:  # its own head is the one inside the calibrated one
-        head = head.get_layer("fusion_head")
-    new.get_layer("fusion_head").get_layer("fusion_head").set_weights(head.get_weights())
+    new.get_layer("fusion_head").get_layer("fusion_head").set_weights(
+        _own_head(model).get_weights())
     return new
+
+
+def _own_head(model: ZooModel) -> keras.Model:
+    """The fusion head a model was trained with: a calibrated model's is inside its
+    calibrated one."""
+    head = model.get_layer("fusion_head")
+    return head.get_layer("fusion_head") if CALIBRATION in model.options else head
 
 
 def ensemble(models: Sequence[ZooModel], name: str | None = None) -> ZooModel:
@@ -177,9 +182,7 @@ def ensemble(models: Sequence[ZooModel], name: str | None = None) -> ZooModel:
                              name=name or first.name)
     for index, model in enumerate(models):
         for part in ("video_encoder", "audio_encoder", "fusion_head"):
-            source = model.get_layer(part)
-            if part == "fusion_head" and CALIBRATION in model.options:
-                source = source.get_layer(part)  # the head inside the calibrated one
+            source = _own_head(model) if part == "fusion_head" else model.get_layer(part)
             wrapper = new.get_layer(part).get_layer(f"{part}_{index}")
             wrapper.get_layer(part).set_weights(source.get_weights())
     return new

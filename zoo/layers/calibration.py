@@ -18,6 +18,12 @@ from zoo.layers.parts import parts
 _EPSILON = 1e-6
 
 
+def logit(p):
+    """``log(p / (1 - p))`` in float32, ``p`` clipped ``_EPSILON`` away from 0 and 1."""
+    p = ops.clip(ops.cast(p, "float32"), _EPSILON, 1.0 - _EPSILON)
+    return ops.log(p) - ops.log1p(-p)
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class Calibration(keras.layers.Layer):
     """``p -> sigmoid(scale * logit(p) + bias)``; the two numbers are fixed weights."""
@@ -33,9 +39,7 @@ class Calibration(keras.layers.Layer):
                                     initializer=keras.initializers.Constant(self.initial[1]))
 
     def call(self, p):
-        p = ops.clip(ops.cast(p, "float32"), _EPSILON, 1.0 - _EPSILON)
-        logit = ops.log(p) - ops.log1p(-p)
-        return ops.sigmoid(self.scale * logit + self.bias)
+        return ops.sigmoid(self.scale * logit(p) + self.bias)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -14,10 +14,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from zoo.layers.calibration import logit
 from zoo.layers.parts import parts
-
-# Probabilities are clipped this far from 0 and 1 before the logit.
-_EPSILON = 1e-6
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -43,11 +41,8 @@ class LogitMean(keras.layers.Layer):
     """The members' ``p_real`` -> ``sigmoid(mean(logit(p)))``, in float32."""
 
     def call(self, probabilities):
-        logits = []
-        for p in probabilities:
-            p = ops.clip(ops.cast(p, "float32"), _EPSILON, 1.0 - _EPSILON)
-            logits.append(ops.log(p) - ops.log1p(-p))
-        return ops.sigmoid(ops.mean(ops.stack(logits, axis=0), axis=0))
+        logits = ops.stack([logit(p) for p in probabilities], axis=0)
+        return ops.sigmoid(ops.mean(logits, axis=0))
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
