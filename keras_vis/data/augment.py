@@ -6,6 +6,9 @@ two-band EQ, and ``mix``: another sample's sound from the same batch added below
 own, as sounds with nothing in the picture making them (a second drum, music, a neighbour)
 are in real footage; the sample's own sound is all still there, at the same offset, so the
 label holds (a rare partner cut from the same recording near the same time is the exception).
+Footage-like switches degrade a sample as real footage is degraded: a picture filmed smaller,
+coded hard or at a lower frame rate (``resolution``, ``compression``, ``framerate``), a sound
+track with its highs cut or coded by a lossy audio codec (``bandlimit``, ``codec``).
 A horizontal flip swaps the stereo channels of the same sample (what was on the
 left of the picture must stay in the left channel). No augmentation changes a label: the
 temporal jitter moves the video and audio windows together by whole frames, so the offset of
@@ -29,10 +32,11 @@ from typing import Sequence
 
 import numpy as np
 
+from keras_vis.data import codec
 from keras_vis.errors import ConfigError
 
 SWITCHES = ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq", "mix",
-            "resolution", "compression", "framerate", "bandlimit")
+            "resolution", "compression", "framerate", "bandlimit", "codec")
 
 # Strengths; a switch may be given as a dict overriding some of them, e.g.
 # {"crop": {"min_scale": 0.8}}.
@@ -53,6 +57,9 @@ DEFAULTS = {
     "compression": {"probability": 0.5, "quality": (10, 60)},
     "framerate": {"probability": 0.3, "hold": 2},
     "bandlimit": {"probability": 0.5, "cutoff_hz": (2500.0, 7000.0)},
+    # A sound track coded and decoded by a lossy codec (keras_vis.data.codec), one of
+    # ``codecs`` at one of ``kbps`` (kbit/s) per sample.
+    "codec": {"probability": 0.3, "codecs": ("aac", "libopus", "mp2"), "kbps": (16, 24, 32)},
 }
 
 _NOISE_BANK_SAMPLES = 1 << 18
@@ -93,7 +100,26 @@ def _settings(config: dict | bool | None) -> dict[str, dict | None]:
             settings[name] = {**DEFAULTS[name], **value}
         else:
             raise ConfigError(f"augment.{name} must be true, false or a table, got {value!r}")
+    if settings["codec"] is not None:
+        settings["codec"] = _checked_codec(settings["codec"])
     return settings
+
+
+def _checked_codec(settings: dict) -> dict:
+    codecs = tuple(settings["codecs"]) if not isinstance(settings["codecs"], str) else ()
+    if not codecs:
+        raise ConfigError(f"augment.codec.codecs must be a non-empty list of {', '.join(codec.CODECS)}")
+    for name in codecs:
+        try:
+            codec.check_codec(name)
+        except ConfigError as error:
+            raise ConfigError(f"augment.codec.codecs: {error}") from None
+    kbps = tuple(settings["kbps"]) if not isinstance(settings["kbps"], (str, int, float)) else ()
+    if not kbps or not all(isinstance(k, int) and not isinstance(k, bool) and 6 <= k <= 320
+                           for k in kbps):
+        raise ConfigError(f"augment.codec.kbps must be a list of whole kbit/s between 6 and 320, "
+                          f"got {settings['kbps']!r}")
+    return {**settings, "codecs": codecs, "kbps": kbps}
 
 
 class Augmenter:
@@ -118,6 +144,15 @@ class Augmenter:
         # The audio's rate, for ``bandlimit``'s cut-off in Hz.
         self.sample_rate = int(sample_rate)
         self._noise_bank = None
+        if self.settings["codec"] is not None:
+            # Every codec and bit rate asked for, coded once now (each one's delay is measured on
+            # the way): one that cannot code this rate fails here, not in the first batch.
+            for name in self.settings["codec"]["codecs"]:
+                for kbps in self.settings["codec"]["kbps"]:
+                    try:
+                        codec.codec_delay(name, self.sample_rate, int(kbps))
+                    except ConfigError as error:
+                        raise ConfigError(f"augment.codec: {error}") from None
 
     @classmethod
     def all(cls, seed: int = 0) -> "Augmenter":
@@ -210,6 +245,10 @@ class Augmenter:
             "hold_phase": rng.integers(0, max(1, s["framerate"]["hold"]), batch),
             "bandlimit_on": rng.random(batch) < s["bandlimit"]["probability"],
             "cutoff_hz": rng.uniform(*s["bandlimit"]["cutoff_hz"], batch),
+            # Drawn last: a new switch must leave every earlier draw of a seed as it was.
+            "codec_on": rng.random(batch) < s["codec"]["probability"],
+            "codec_index": rng.integers(0, len(s["codec"]["codecs"]), batch),
+            "codec_kbps": rng.choice(np.asarray(s["codec"]["kbps"]), batch),
         }
 
     @staticmethod
@@ -340,6 +379,10 @@ class Augmenter:
                 y += scratch
             if self.settings["bandlimit"] is not None and params["bandlimit_on"][i]:
                 _low_pass(y, params["cutoff_hz"][i] / self.sample_rate)
+            if self.settings["codec"] is not None and params["codec_on"][i]:
+                # Last, as a file's sound track is coded after everything that made it.
+                name = self.settings["codec"]["codecs"][params["codec_index"][i]]
+                y[...] = codec.roundtrip(y, self.sample_rate, name, int(params["codec_kbps"][i]))
         return out
 
     def _bank(self, length: int) -> np.ndarray:

@@ -11,7 +11,7 @@ from keras_vis.errors import ConfigError
 
 # The switches that vary footage as real footage varies; the per-pixel reference below covers
 # the others, and these have tests of their own.
-DEGRADING = ("resolution", "compression", "framerate", "bandlimit")
+DEGRADING = ("resolution", "compression", "framerate", "bandlimit", "codec")
 CLASSIC = tuple(name for name in SWITCHES if name not in DEGRADING)
 
 
@@ -77,7 +77,7 @@ def test_each_switch_changes_only_its_modality(switch):
         "time_jitter": (False, False),  # moves windows (see shift_windows), not pixels
         "gain": (False, True), "noise": (False, True), "eq": (False, True),
         "mix": (False, True), "resolution": (True, False), "compression": (True, False),
-        "framerate": (True, False), "bandlimit": (False, True),
+        "framerate": (True, False), "bandlimit": (False, True), "codec": (False, True),
     }[switch]
     assert (video_changed, audio_changed) == expected
 
@@ -147,6 +147,13 @@ def test_bad_config():
         Augmenter({"crop": {"zoom": 2}})
     with pytest.raises(ConfigError, match="true, false or a table"):
         Augmenter({"flip": "yes"})
+    with pytest.raises(ConfigError, match="augment.codec.codecs: audio codec 'vorbis'"):
+        Augmenter({"codec": {"codecs": ["vorbis"]}})
+    with pytest.raises(ConfigError, match="augment.codec.kbps must be"):
+        Augmenter({"codec": {"kbps": [1.5]}})
+    # A rate the codec cannot code fails when the augmenter is made, not in the first batch.
+    with pytest.raises(ConfigError, match="augment.codec: .*'mp2' cannot code 11025 Hz"):
+        Augmenter({"codec": {"codecs": ["mp2"]}}, sample_rate=11025)
 
 
 def test_true_turns_every_switch_on_and_false_none():
@@ -269,3 +276,23 @@ def test_the_degrading_switches_leave_the_classic_draws_unchanged():
     b = Augmenter({**classic, **{name: {"probability": 0.0} for name in DEGRADING}}, seed=2)
     first, second = a(video, audio, step=(1, 2)), b(video, audio, step=(1, 2))
     assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
+
+
+def test_codec_codes_some_samples_and_keeps_each_ones_timing():
+    rate = 16000
+    rng = np.random.default_rng(0)
+    audio = np.zeros((6, rate, 1), np.float32)
+    for i in range(6):  # one knock per sample, at its own place
+        start = 2000 + 2000 * i
+        audio[i, start : start + 200, 0] = rng.standard_normal(200) * np.exp(-np.arange(200) / 40)
+    video = np.zeros((6, 2, 8, 8, 3), np.uint8)
+    aug = Augmenter({"codec": {"probability": 0.5, "codecs": ["aac", "mp2"], "kbps": [16, 24]}},
+                    seed=1, sample_rate=rate)
+    params = aug._draw(aug.rng((0, 0)), 6, rate)
+    _, out = aug(video, audio, step=(0, 0))
+    coded = [not np.array_equal(out[i], audio[i]) for i in range(6)]
+    assert coded == list(params["codec_on"]) and any(coded) and not all(coded)
+    for i in np.flatnonzero(coded):
+        # Still loudest where the knock is: coding moved no sound in time.
+        envelope = np.convolve(out[i, :, 0] ** 2, np.ones(100), mode="same")
+        assert abs(int(np.argmax(envelope)) - (2100 + 2000 * i)) < 100
