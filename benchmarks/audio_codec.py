@@ -24,6 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from profile_layers import _timed  # noqa: E402  (median of timed calls; no keras)
+
 RECIPE = ("crop", "flip", "color", "time_jitter", "gain", "noise", "eq",
           "resolution", "compression", "framerate", "bandlimit")
 
@@ -36,15 +39,6 @@ def knocks(samples: int, channels: int, rng: np.random.Generator) -> np.ndarray:
         audio[start : start + n] += 0.3 * rng.standard_normal((n, channels)) * np.exp(
             -np.arange(n) / 80)[:, None]
     return audio.astype(np.float32)
-
-
-def time_ms(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -66,7 +60,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     for name in DEFAULTS["codec"]["codecs"]:
         for kbps in DEFAULTS["codec"]["kbps"]:
             codec.codec_delay(name, clip.sample_rate, kbps)  # measured once, outside the timing
-            ms = time_ms(lambda: codec.roundtrip(window, clip.sample_rate, name, kbps), args.repeats)
+            ms = 1000 * _timed(lambda: codec.roundtrip(window, clip.sample_rate, name, kbps),
+                               args.repeats, warmup=0)
             rows.append({"what": f"round trip, {name} {kbps} kbit/s", "ms": ms, "ratio": None})
 
     video = rng.integers(0, 256, (args.batch, clip.frames, clip.height, clip.width, 3), np.uint8)

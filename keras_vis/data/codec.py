@@ -106,24 +106,22 @@ def _code(signal: np.ndarray, sample_rate: int, codec: str, kbps: int, length: i
     samples = _to_format(padded, encoder.format.name)
     decoded: list[np.ndarray] = []
 
-    def decode(packets) -> None:
-        for packet in packets:
-            for frame in decoder.decode(packet):
-                for out in resampler.resample(frame):
-                    decoded.append(out.to_ndarray().reshape(-1))
+    def decode(packet) -> None:  # None flushes the decoder, then the resampler
+        frames = decoder.decode(packet) if packet is not None else [*decoder.decode(None), None]
+        for frame in frames:
+            for out in resampler.resample(frame):
+                decoded.append(out.to_ndarray().reshape(-1))
 
     for start in range(0, len(padded), frame_size):
         frame = av.AudioFrame.from_ndarray(samples[:, start : start + frame_size],
                                            format=encoder.format.name, layout="mono")
         frame.sample_rate = sample_rate
         frame.pts = start
-        decode(encoder.encode(frame))
-    decode(encoder.encode(None))
-    for frame in decoder.decode(None):
-        for out in resampler.resample(frame):
-            decoded.append(out.to_ndarray().reshape(-1))
-    for out in resampler.resample(None):
-        decoded.append(out.to_ndarray().reshape(-1))
+        for packet in encoder.encode(frame):
+            decode(packet)
+    for packet in encoder.encode(None):
+        decode(packet)
+    decode(None)
     result = np.concatenate(decoded) if decoded else np.zeros(0, dtype=np.float32)
     if len(result) < length:
         result = np.pad(result, (0, length - len(result)))
